@@ -1,0 +1,70 @@
+/** Option checks shared by every public entry point; messages name the parameter and quote the value. */
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol' || typeof value === 'bigint') return String(value);
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return 'an object';
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  const message = `${name} must be ${expected}, got ${describe(value)}`;
+  throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+}
+
+/** An integer ≥ `min`; `Infinity` only when `allowInfinity`. */
+export function checkInt(name: string, value: unknown, min: number, allowInfinity = false): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    fail(name, `an integer ≥ ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
+  }
+  if (value === Number.POSITIVE_INFINITY && allowInfinity) return value;
+  if (!Number.isInteger(value) || value < min) {
+    fail(name, `an integer ≥ ${min}${allowInfinity ? ' or Infinity' : ''}`, value);
+  }
+  return value;
+}
+
+/** A finite number ≥ `min` (or > `min` when `exclusive`). */
+export function checkNumber(name: string, value: unknown, min: number, exclusive = false): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || (exclusive ? value <= min : value < min)) {
+    fail(name, `a finite number ${exclusive ? '>' : '≥'} ${min}`, value);
+  }
+  return value;
+}
+
+export function checkFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describe(value)}`);
+}
+
+export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new TypeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+export function checkSignal(name: string, value: unknown): void {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as AbortSignal).aborted !== 'boolean' ||
+    typeof (value as AbortSignal).addEventListener !== 'function'
+  ) {
+    throw new TypeError(`${name} must be an AbortSignal, got ${describe(value)}`);
+  }
+}
+
+export function checkObject(name: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${name} must be an options object, got ${describe(value)}`);
+  }
+}
+
+/** Unknown keys are a typo the user wants to hear about (`maxWorker: 4`). */
+export function checkKeys(name: string, value: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new TypeError(`${name} has an unknown option ${JSON.stringify(key)}`);
+  }
+}
