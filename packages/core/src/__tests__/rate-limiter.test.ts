@@ -1,0 +1,289 @@
+import { getEventListeners } from 'node:events';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CancelledError } from '../errors.js';
+import { RateLimiter, type RateLimitOptions, toRateLimiter } from '../rate-limiter.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Call acquire() `n` times and record the clock at each admission, by call index. */
+function acquireMany(limiter: RateLimiter, n: number): number[] {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) void limiter.acquire().then(() => (times[i] = Date.now()));
+  return times;
+}
+
+beforeEach(() => { vi.useFakeTimers({ now: 0 }); });
+afterEach(() => { vi.useRealTimers(); });
+
+describe('RateLimiter', () => {
+  it('starts with a full bucket and tells when the next token comes', () => {
+    const limiter = new RateLimiter({ limit: 3, interval: 1000 });
+    expect([limiter.limit, limiter.interval, limiter.burst]).toEqual([3, 1000, 3]);
+    expect(limiter.tokens).toBe(3);
+    expect(limiter.nextTokenAt).toBeUndefined();
+    expect([limiter.tryAcquire(), limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([true, true, true]);
+    expect(limiter.tryAcquire()).toBe(false);
+    expect(limiter.tokens).toBe(0);
+    expect(limiter.nextTokenAt).toBe(1000);
+    vi.setSystemTime(1000);
+    expect(limiter.tokens).toBe(3);
+  });
+
+  it('admits limit 2 / interval 1000 at exactly 0, 0, 1000, 1000, 2000, 2000', async () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 1000 });
+    const times = acquireMany(limiter, 6);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(times).toEqual([0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(times).toEqual([0, 0, 1000, 1000]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(times).toEqual([0, 0, 1000, 1000, 2000, 2000]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a burst below limit caps the starts per refill', async () => {
+    const limiter = new RateLimiter({ limit: 4, interval: 100, burst: 2 });
+    const times = acquireMany(limiter, 5);
+    await vi.runAllTimersAsync();
+    expect(times).toEqual([0, 0, 100, 100, 200]);
+  });
+
+  it('the sliding window stops a second burst right after a refill', async () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 1000 });
+    vi.setSystemTime(900);
+    expect([limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([true, true]);
+    vi.setSystemTime(1000); // the bucket refilled, but 2 starts lie in (0, 1000]
+    expect(limiter.tokens).toBe(0);
+    expect(limiter.nextTokenAt).toBe(1900);
+    expect(limiter.tryAcquire()).toBe(false);
+    const times = acquireMany(limiter, 3);
+    await vi.runAllTimersAsync();
+    expect(times).toEqual([1900, 1900, 2900]);
+  });
+
+  it('serves waiters in FIFO order, from acquire and enqueue alike', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 10 });
+    const order: string[] = [];
+    const log = (name: string) => () => order.push(`${name}@${Date.now()}`);
+    void limiter.acquire().then(log('a'));
+    void limiter.acquire().then(log('b'));
+    limiter.enqueue(log('c'));
+    void limiter.acquire().then(log('d'));
+    expect(limiter.waiting).toBe(3);
+    await vi.advanceTimersByTimeAsync(30);
+    expect(order).toEqual(['a@0', 'b@10', 'c@20', 'd@30']);
+  });
+
+  it('an aborted waiter leaves the queue and rejects; the next is served on time', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 100 });
+    limiter.tryAcquire();
+    const controller = new AbortController();
+    const aborted = limiter.acquire(controller.signal);
+    const times = acquireMany(limiter, 1);
+    const reason = new Error('stop');
+    await vi.advanceTimersByTimeAsync(50);
+    controller.abort(reason);
+    expect(limiter.waiting).toBe(1);
+    await expect(aborted).rejects.toMatchObject({ name: 'CancelledError', message: 'rate limiter acquire aborted', cause: reason });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(times).toEqual([100]);
+  });
+
+  it('leaves no timer when nobody waits (served or aborted)', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 1000 });
+    limiter.tryAcquire();
+    expect(vi.getTimerCount()).toBe(0);
+    const controller = new AbortController();
+    const p = limiter.acquire(controller.signal).catch((e: unknown) => e);
+    const waiter = limiter.enqueue(() => {});
+    expect(vi.getTimerCount()).toBe(1);
+    controller.abort();
+    expect(await p).toBeInstanceOf(CancelledError);
+    expect(vi.getTimerCount()).toBe(1); // someone still waits
+    waiter.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+    acquireMany(limiter, 3);
+    expect(vi.getTimerCount()).toBe(1); // one timer for the head, not one per waiter
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(limiter.waiting).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('tryAcquire never overtakes queued waiters, even when tokens are due before the timer fired', async () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 100 });
+    expect([limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([true, true]);
+    const times = acquireMany(limiter, 3);
+    vi.setSystemTime(150); // the clock moved on, the timer is late (a busy event loop)
+    expect(limiter.tokens).toBe(2);
+    expect(limiter.tryAcquire()).toBe(false); // serves the 2 queued heads first
+    await Promise.resolve();
+    expect(times).toEqual([150, 150]);
+    expect(limiter.waiting).toBe(1);
+    expect(limiter.tryAcquire()).toBe(false);
+  });
+
+  it('enqueue grants synchronously when it can; tryAcquire takes a token left once the queue is served', () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 100 });
+    const first = vi.fn();
+    limiter.enqueue(first).cancel(); // granted at once; cancel is then a no-op
+    expect(first).toHaveBeenCalledOnce();
+    limiter.tryAcquire();
+    const granted = vi.fn();
+    limiter.enqueue(granted);
+    vi.setSystemTime(100);
+    expect(limiter.tryAcquire()).toBe(true);
+    expect(granted).toHaveBeenCalledOnce();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('rejects an already-aborted signal at once without taking a token', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 100 });
+    const fn = vi.fn();
+    await expect(limiter.run(fn, AbortSignal.abort('why'))).rejects.toMatchObject({ name: 'CancelledError', cause: 'why' });
+    expect(fn).not.toHaveBeenCalled();
+    expect(limiter.tokens).toBe(1);
+    await expect(limiter.acquire({} as AbortSignal)).rejects.toThrow(TypeError);
+  });
+
+  it('run waits for a token then returns what fn returns', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 100 });
+    expect(await limiter.run(() => 'first')).toBe('first');
+    const second = limiter.run(async () => Date.now());
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await second).toBe(100);
+    const third = limiter.run(() => Promise.reject(new Error('boom'))).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await third).toEqual(new Error('boom'));
+  });
+
+  it('waits past the 2³¹ ms setTimeout ceiling', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 3e9 });
+    limiter.tryAcquire();
+    const times = acquireMany(limiter, 1);
+    await vi.advanceTimersByTimeAsync(2 ** 31);
+    expect(times).toEqual([]);
+    await vi.advanceTimersByTimeAsync(3e9 - 2 ** 31);
+    expect(times).toEqual([3e9]);
+  });
+
+  it.each<[unknown, ErrorConstructor, string]>([
+    [{ limit: 0, interval: 1000 }, RangeError, 'limit must be an integer ≥ 1, got 0'],
+    [{ limit: 2.5, interval: 1000 }, RangeError, 'limit must be an integer ≥ 1, got 2.5'],
+    [{ limit: '5', interval: 1000 }, TypeError, 'limit must be an integer ≥ 1, got "5"'],
+    [{ interval: 1000 }, TypeError, 'limit must be an integer ≥ 1, got undefined'],
+    [{ limit: 1, interval: -5 }, RangeError, 'interval must be a finite number > 0, got -5'],
+    [{ limit: 1, interval: 0 }, RangeError, 'interval must be a finite number > 0, got 0'],
+    [{ limit: 1, interval: Number.NaN }, RangeError, 'interval must be a finite number > 0, got NaN'],
+    [{ limit: 1, interval: Number.POSITIVE_INFINITY }, RangeError, 'interval must be a finite number > 0, got Infinity'],
+    [{ limit: 1, interval: 10, burst: 1.5 }, RangeError, 'burst must be an integer ≥ 1, got 1.5'],
+    [{ limit: 1, interval: 10, burst: null }, TypeError, 'burst must be an integer ≥ 1, got null'],
+    [{ limit: 1, interval: 10, bursts: 2 }, TypeError, 'options has an unknown option "bursts"'],
+    [null, TypeError, 'options must be an options object, got null'],
+    [5, TypeError, 'options must be an options object, got 5'],
+  ])('rejects options %o', (options, type, message) => {
+    expect(() => new RateLimiter(options as RateLimitOptions)).toThrow(type);
+    expect(() => new RateLimiter(options as RateLimitOptions)).toThrow(message);
+  });
+
+  it('toRateLimiter passes an instance through and validates options under the given name', () => {
+    const shared = new RateLimiter({ limit: 1, interval: 10 });
+    expect(toRateLimiter(shared, 'rateLimit')).toBe(shared);
+    const made = toRateLimiter({ limit: 5, interval: 100, burst: 2 }, 'rateLimit');
+    expect([made.limit, made.interval, made.burst]).toEqual([5, 100, 2]);
+    const make = (options: unknown) => () => toRateLimiter(options as RateLimitOptions, 'rateLimit');
+    expect(make({ limit: 0, interval: 1 })).toThrow(new RangeError('rateLimit.limit must be an integer ≥ 1, got 0'));
+    expect(make({ limit: 1, interval: -5 })).toThrow(new RangeError('rateLimit.interval must be a finite number > 0, got -5'));
+    expect(make(null)).toThrow(new TypeError('rateLimit must be an options object, got null'));
+    expect(make({ limit: 1, interval: 1, x: 1 })).toThrow(new TypeError('rateLimit has an unknown option "x"'));
+  });
+});
+
+const config = fc.record({
+  limit: fc.integer({ min: 1, max: 4 }),
+  interval: fc.integer({ min: 1, max: 400 }),
+  burst: fc.integer({ min: 1, max: 6 }),
+});
+
+describe('RateLimiter properties', () => {
+  it('never admits more than burst + limit·⌊t/interval⌋ by t, nor more than limit in any interval', async () => {
+    const request = fc.record({
+      at: fc.integer({ min: 0, max: 1500 }),
+      duration: fc.integer({ min: 0, max: 300 }),
+      abortAt: fc.option(fc.integer({ min: 0, max: 800 }), { nil: undefined }),
+    });
+    const interval = fc.oneof(fc.integer({ min: 1, max: 400 }), fc.double({ min: 0.5, max: 300, noNaN: true }));
+    await fc.assert(
+      fc.asyncProperty(config, interval, fc.array(request, { maxLength: 20 }), async (options, interval, requests) => {
+        vi.setSystemTime(0);
+        const limiter = new RateLimiter({ ...options, interval });
+        const admitted: number[] = [];
+        const outcome: ('admitted' | 'aborted')[] = [];
+        requests.forEach(({ at, duration, abortAt }, i) => {
+          setTimeout(() => {
+            const controller = new AbortController();
+            if (abortAt !== undefined) setTimeout(() => controller.abort(), abortAt);
+            const task = () => {
+              expect(controller.signal.aborted).toBe(false); // never admitted after its abort
+              admitted.push(Date.now());
+              return sleep(duration);
+            };
+            limiter.run(task, controller.signal).then(
+              () => (outcome[i] = 'admitted'),
+              (error: unknown) => {
+                expect(error).toBeInstanceOf(CancelledError);
+                outcome[i] = 'aborted';
+              },
+            );
+          }, at);
+        });
+        await vi.runAllTimersAsync();
+        expect(vi.getTimerCount()).toBe(0);
+        expect(limiter.waiting).toBe(0);
+        expect(outcome.filter((o) => o !== undefined)).toHaveLength(requests.length);
+        for (const [i, r] of requests.entries()) if (r.abortAt === undefined) expect(outcome[i]).toBe('admitted');
+        expect(admitted.length).toBe(outcome.filter((o) => o === 'admitted').length);
+        admitted.forEach((t, i) => {
+          const byT = admitted.filter((a) => a <= t).length;
+          expect(byT).toBeLessThanOrEqual(options.burst + options.limit * Math.floor(t / interval));
+          expect(byT).toBeGreaterThan(i); // admissions are in time order
+          const later = admitted[i + options.limit];
+          if (later !== undefined) expect(later - t).toBeGreaterThanOrEqual(interval);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('admits each waiter at the earliest moment both rules allow (reference model)', async () => {
+    const arrivals = fc.array(fc.integer({ min: 0, max: 1200 }), { maxLength: 15 }).map((a) => a.sort((x, y) => x - y));
+    await fc.assert(
+      fc.asyncProperty(config, arrivals, async ({ limit, interval, burst }, at) => {
+        vi.setSystemTime(0);
+        const limiter = new RateLimiter({ limit, interval, burst });
+        const times: number[] = [];
+        for (const [i, a] of at.entries()) setTimeout(() => void limiter.acquire().then(() => (times[i] = Date.now())), a);
+        await vi.runAllTimersAsync();
+        // Step the clock one ms at a time: refill, then admit while both rules allow.
+        const expected: number[] = [];
+        let bucket = burst;
+        for (let t = 0; expected.length < at.length; t++) {
+          if (t > 0 && t % interval === 0) bucket = Math.min(burst, bucket + limit);
+          while (
+            expected.length < at.length &&
+            (at[expected.length] as number) <= t &&
+            bucket > 0 &&
+            expected.filter((e) => e > t - interval).length < limit
+          ) {
+            bucket--;
+            expected.push(t);
+          }
+        }
+        expect(times).toEqual(expected);
+        expect(vi.getTimerCount()).toBe(0);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

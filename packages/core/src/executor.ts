@@ -1,0 +1,616 @@
+import { CancelledError, ExecutorShutdownError, TimeoutError } from './errors.js';
+import { type AsyncFuture, reportError, toCancelledError } from './future.js';
+import { mapAll, MapIterator, prepareMap } from './map.js';
+import { Notifier } from './notify.js';
+import {
+  type ExecutorOptions,
+  type MapOptions,
+  type ResolvedTaskOptions,
+  resolveExecutorOptions,
+  resolveTaskOptions,
+  type TaskOptions,
+} from './options.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { retryDelayFor } from './retry.js';
+import type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
+import { Attempt, type Group, type MapFn, NO_ARG, Task, type TaskFn } from './task.js';
+import { TaskQueue } from './task-queue.js';
+import { clearTimer, now, setTimer } from './time.js';
+import { checkFunction, checkInt, checkKeys, checkObject, describe } from './validate.js';
+import { asCompleted, type AsCompletedOptions, wait, type WaitOptions, type WaitResult } from './wait.js';
+
+/** Options of {@link AsyncExecutor.shutdown}. */
+export interface ShutdownOptions {
+  /** Resolve only once every task has settled. @default true */
+  wait?: boolean;
+  /** Cancel queued and retrying tasks and abort running ones. @default false */
+  cancelFutures?: boolean;
+}
+
+const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
+const asyncDispose: typeof Symbol.asyncDispose =
+  Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose);
+
+/**
+ * A pool of async workers with a `concurrent.futures`-style API: `submit`
+ * one task, `map` many, stream with `mapIter`, collect with `asCompleted` and
+ * `wait`. Never more than `maxWorkers` tasks run at once; tasks can retry,
+ * time out, pass a rate limit and be cancelled through their `AbortSignal`.
+ *
+ * @example
+ * await using executor = new AsyncExecutor({ maxWorkers: 8, rateLimit: { limit: 50, interval: 1000 } });
+ * const users = await executor.map((id, { signal }) => fetchJson(`/api/users/${id}`, signal), ids, { retries: 3 });
+ */
+export class AsyncExecutor implements AsyncDisposable {
+  /** The executor's label (snapshots, errors, the demo). */
+  readonly name: string | undefined;
+  private maxWorkers: number;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly defaults: ResolvedTaskOptions;
+  private readonly queue = new TaskQueue<Task<unknown>>();
+  /** worker slots held: running attempts, attempts still settling after a cancel or timeout, tasks waiting for a token */
+  private active = 0;
+  private readonly slots: (Attempt | undefined)[] = [];
+  private readonly busySince: number[] = [];
+  private freeIds: number[] = [];
+  private nextWorkerId = 0;
+  /** tasks outside the queue and the slots: retrying, parked by a map's limit, waiting for a permit */
+  private readonly aside = new Set<Task<unknown>>();
+  private nQueued = 0;
+  private nRunning = 0;
+  private nRetrying = 0;
+  private nSucceeded = 0;
+  private nFailed = 0;
+  private nCancelled = 0;
+  private nSubmitted = 0;
+  private paused = false;
+  private isShutdown = false;
+  private draining = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly notifier = new Notifier();
+  private readonly eventListeners: ((event: TaskEvent) => void)[] = [];
+  private snapshot: ExecutorSnapshot | undefined;
+  private readonly pumps = new Set<() => void>();
+  private readonly signal: AbortSignal | undefined;
+
+  constructor(options: ExecutorOptions = {}) {
+    const resolved = resolveExecutorOptions(options);
+    this.name = options.name;
+    this.maxWorkers = resolved.maxWorkers;
+    this.limiter = resolved.rateLimit;
+    this.defaults = resolved.defaults;
+    this.signal = options.signal;
+    if (this.signal?.aborted) this.onAbort();
+    else this.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  /**
+   * Schedule one task. `fn(ctx)` may return a value or a promise. Throws
+   * `ExecutorShutdownError` after `shutdown()`.
+   */
+  submit<T>(fn: TaskFn<T>, options?: TaskOptions): AsyncFuture<Awaited<T>> {
+    if (this.isShutdown) throw new ExecutorShutdownError(`executor${this.label()} is shut down: cannot submit`);
+    checkFunction('fn', fn);
+    const opts = options === undefined ? this.defaults : resolveTaskOptions(options, this.defaults);
+    return this.enqueue(fn, NO_ARG, opts, undefined) as AsyncFuture<Awaited<T>>;
+  }
+
+  /**
+   * Apply `fn(item, ctx)` to every item; results in input order. Rejects on
+   * the first failure (after its retries) and cancels the rest, unless
+   * `returnExceptions` puts errors in the results.
+   */
+  map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions & { returnExceptions: true }): Promise<(Awaited<R> | Error)[]>;
+  map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<Awaited<R>[]>;
+  map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<unknown[]> {
+    try {
+      this.assertOpen('map');
+      return mapAll(this.prepare(fn, items, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Streaming map: yields in input order (or completion order with
+   * `ordered: false`), pulling at most `bufferSize` items ahead of the
+   * consumer. Leaving the loop early cancels what is in flight.
+   */
+  mapIter<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions & { returnExceptions: true }): AsyncIterableIterator<Awaited<R> | Error>;
+  mapIter<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
+  mapIter<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncIterableIterator<unknown> {
+    this.assertOpen('mapIter');
+    return new MapIterator(this.prepare(fn, items, options));
+  }
+
+  /** Keep the items whose async predicate holds, in input order. */
+  async filter<I>(
+    pred: (item: I, ctx: Parameters<TaskFn<unknown>>[0]) => unknown,
+    items: Iterable<I> | AsyncIterable<I>,
+    options?: Omit<MapOptions, 'returnExceptions'>,
+  ): Promise<I[]> {
+    checkFunction('pred', pred);
+    const keep = await this.map(async (item: I, ctx) => ((await pred(item, ctx)) ? [item] : undefined), items, {
+      ...options,
+      returnExceptions: false,
+    });
+    const out: I[] = [];
+    for (const k of keep) if (k !== undefined) out.push(k[0] as I);
+    return out;
+  }
+
+  /** Yield each future as it settles (already-done ones first). See {@link asCompleted}. */
+  asCompleted<T>(futures: Iterable<AsyncFuture<T>>, options?: AsCompletedOptions): AsyncIterableIterator<AsyncFuture<T>> {
+    return asCompleted(futures, options);
+  }
+
+  /** Wait for futures by a {@link WaitStrategy}. See {@link wait}. */
+  wait<T>(futures: Iterable<AsyncFuture<T>>, options?: WaitOptions): Promise<WaitResult<T>> {
+    return wait(futures, options);
+  }
+
+  /**
+   * Stop accepting work. `cancelFutures` cancels queued tasks and aborts
+   * running ones; `wait` resolves when every task has settled. Idempotent.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    try {
+      checkObject('options', options);
+      checkKeys('options', options, SHUTDOWN_KEYS);
+      for (const key of SHUTDOWN_KEYS) {
+        const v = options[key as keyof ShutdownOptions];
+        if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${key} must be a boolean, got ${describe(v)}`);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!this.isShutdown) {
+      this.isShutdown = true;
+      this.signal?.removeEventListener('abort', this.onAbort);
+      this.changed();
+    }
+    if (options.cancelFutures) this.cancelAll(new CancelledError(`executor${this.label()} shut down`));
+    return options.wait === false ? Promise.resolve() : this.onIdle();
+  }
+
+  /** Cancel every task not yet settled (the executor stays open). */
+  cancelAll(reason?: unknown): void {
+    const tasks: Task<unknown>[] = this.queue.drain();
+    for (const task of this.aside) tasks.push(task);
+    for (const attempt of this.slots) if (attempt !== undefined) tasks.push(attempt.task);
+    for (const task of tasks) task.cancel(reason);
+  }
+
+  /** Stop starting queued tasks; running ones go on. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.changed();
+  }
+
+  /** Start queued tasks again. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.changed();
+    this.drain();
+  }
+
+  /** Resolves when nothing is queued, running or retrying. */
+  onIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Change the pool size live: growing starts queued tasks at once; shrinking lets running ones finish. */
+  resize(maxWorkers: number): void {
+    checkInt('maxWorkers', maxWorkers, 1, true);
+    this.maxWorkers = maxWorkers;
+    this.freeIds = this.freeIds.filter((id) => id < maxWorkers);
+    this.changed();
+    this.drain();
+    for (const pump of [...this.pumps]) pump();
+  }
+
+  /** The current state, the same object until something changes. Bound: pass it bare. */
+  readonly getSnapshot = (): ExecutorSnapshot => {
+    this.snapshot ??= this.buildSnapshot();
+    return this.snapshot;
+  };
+
+  /** Call `listener` (at most once per microtask burst) after the snapshot changes. Bound; returns the unsubscribe function. */
+  readonly subscribe = (listener: () => void): (() => void) => this.notifier.subscribe(listener);
+
+  /** How many `subscribe` listeners are attached (zero after every consumer unsubscribed). */
+  get subscriberCount(): number {
+    return this.notifier.size;
+  }
+
+  /** Deliver every task event to `listener`, synchronously as it happens. Returns the unsubscribe function. */
+  onEvent(listener: (event: TaskEvent) => void): () => void {
+    checkFunction('listener', listener);
+    this.eventListeners.push(listener);
+    return () => {
+      const i = this.eventListeners.indexOf(listener);
+      if (i >= 0) this.eventListeners.splice(i, 1);
+    };
+  }
+
+  /** `await using executor = …` shuts it down, waiting for its tasks. */
+  [asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  // ---- internals: scheduling -------------------------------------------------
+
+  /** @internal used by map runs */
+  enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions, group: Group | undefined): Task<unknown> {
+    const task = new Task<unknown>(this, fn, arg, opts, group);
+    this.nSubmitted++;
+    this.nQueued++;
+    this.emit('queued', task, undefined);
+    const signal = opts.signal;
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        this.cancelTask(task, signal.reason);
+        return task;
+      }
+      const onAbort = () => task.cancel(signal.reason);
+      signal.addEventListener('abort', onAbort);
+      task.extra().signalOff = () => signal.removeEventListener('abort', onAbort);
+    }
+    this.changed();
+    this.queue.push(task);
+    this.drain();
+    return task;
+  }
+
+  /** @internal map runs register a pump so `resize` can wake them */
+  addPump(pump: () => void): () => void {
+    this.pumps.add(pump);
+    return () => this.pumps.delete(pump);
+  }
+
+  /** @internal */
+  get workerLimit(): number {
+    return this.maxWorkers;
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.paused && this.active < this.maxWorkers) {
+        const task = this.queue.shift();
+        if (task === undefined) break;
+        if (task._state === 'queued') this.tryStart(task);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Pass the gates in order: the map's limit, a semaphore permit, a worker slot, the rate limiters. */
+  private tryStart(task: Task<unknown>): void {
+    const group = task._group;
+    if (group !== undefined && group.active >= group.limit) {
+      group.parked.push(task);
+      this.aside.add(task);
+      return;
+    }
+    const semaphore = task._opts.semaphore;
+    if (semaphore !== undefined && !task._extra?.permit) {
+      const extra = task.extra();
+      if (semaphore.tryAcquire()) extra.permit = true;
+      else {
+        this.aside.add(task);
+        let granted = false;
+        const waiter = semaphore.enqueue(() => {
+          granted = true;
+          extra.waiter = undefined;
+          extra.permit = true;
+          this.aside.delete(task);
+          this.queue.unshift(task);
+          this.drain();
+        });
+        if (!granted) extra.waiter = waiter;
+        return;
+      }
+    }
+    const attempt = this.takeSlot(task);
+    if (this.passLimits(task, attempt)) this.run(task, attempt);
+  }
+
+  private takeSlot(task: Task<unknown>): Attempt {
+    const id = this.freeIds.pop() ?? this.nextWorkerId++;
+    const attempt = new Attempt(task, id);
+    if (task._extra?.permit) {
+      task._extra.permit = false;
+      attempt.permit = true;
+    }
+    this.active++;
+    if (task._group !== undefined) task._group.active++;
+    this.slots[id] = attempt;
+    this.busySince[id] = now();
+    task._ctx = attempt;
+    return attempt;
+  }
+
+  /** Take a token from each rate limiter; if one must be waited for, the task waits holding its slot (so a token is never spent long before its start). */
+  private passLimits(task: Task<unknown>, attempt: Attempt): boolean {
+    while (attempt.gate < 2) {
+      const limiter = attempt.gate === 0 ? this.limiter : task._opts.rateLimit;
+      if (limiter !== undefined && (attempt.gate === 0 || limiter !== this.limiter) && !limiter.tryAcquire()) {
+        let granted = false;
+        const waiter = limiter.enqueue(() => {
+          granted = true;
+          task.extra().waiter = undefined;
+          attempt.gate++;
+          if (task._state !== 'queued') return;
+          if (this.paused) this.handBack(task, attempt);
+          else if (this.passLimits(task, attempt)) this.run(task, attempt);
+        });
+        if (!granted) task.extra().waiter = waiter;
+        return false;
+      }
+      attempt.gate++;
+    }
+    return true;
+  }
+
+  /** A token arrived while paused: give the slot back and wait in the queue again. */
+  private handBack(task: Task<unknown>, attempt: Attempt): void {
+    this.releaseSlot(attempt);
+    task._ctx = undefined;
+    this.queue.unshift(task);
+  }
+
+  /** The attempt loop: one attempt starts here; its end decides success, retry or failure. */
+  private run(task: Task<unknown>, attempt: Attempt): void {
+    attempt.attempt = ++task._attempt;
+    attempt.live = true;
+    task._state = 'running';
+    this.nQueued--;
+    this.nRunning++;
+    this.busySince[attempt.workerId] = now();
+    this.emit('started', task, undefined);
+    this.changed();
+    const timeout = task._opts.timeout;
+    if (timeout !== undefined) attempt.timer = setTimer(() => this.onTimeout(task, attempt, timeout), timeout);
+    const fn = task._fn as (...args: unknown[]) => unknown;
+    try {
+      const result = task._arg === NO_ARG ? fn(attempt) : fn(task._arg, attempt);
+      if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(
+          (value) => this.attemptEnded(task, attempt, true, value),
+          (error: unknown) => this.attemptEnded(task, attempt, false, error),
+        );
+      } else this.attemptEnded(task, attempt, true, result);
+    } catch (error) {
+      this.attemptEnded(task, attempt, false, error);
+    }
+  }
+
+  private attemptEnded(task: Task<unknown>, attempt: Attempt, ok: boolean, value: unknown): void {
+    if (!attempt.slot) return;
+    clearTimer(attempt.timer);
+    const live = attempt.live;
+    attempt.live = false;
+    this.releaseSlot(attempt);
+    if (live) {
+      if (ok) this.settle(task, 'succeeded', value);
+      else this.attemptFailed(task, attempt, value);
+    }
+    this.drain();
+  }
+
+  private onTimeout(task: Task<unknown>, attempt: Attempt, timeout: number): void {
+    if (!attempt.live) return;
+    attempt.live = false;
+    const retries = task._opts.retries;
+    const error = new TimeoutError(
+      `task ${task.label()} timed out after ${timeout} ms (attempt ${attempt.attempt} of ${retries === Number.POSITIVE_INFINITY ? '∞' : retries + 1})`,
+    );
+    attempt.abort(error);
+    // The attempt has failed; its slot stays taken until the task's promise really settles.
+    this.attemptFailed(task, attempt, error);
+  }
+
+  private attemptFailed(task: Task<unknown>, attempt: Attempt, error: unknown): void {
+    const opts = task._opts;
+    const n = attempt.attempt;
+    let again = false;
+    if (n <= opts.retries) {
+      try {
+        again = opts.retryIf(error, n) === true;
+      } catch (e) {
+        reportError(e);
+      }
+    }
+    if (!again) {
+      this.settle(task, 'failed', error);
+      return;
+    }
+    const delayMs = retryDelayFor(opts, n, error);
+    task._state = 'retrying';
+    this.nRunning--;
+    this.nRetrying++;
+    this.aside.add(task);
+    this.emit('retry', task, attempt.workerId, error, delayMs);
+    this.changed();
+    const extra = task.extra();
+    extra.retryTimer = setTimer(() => {
+      extra.retryTimer = undefined;
+      this.aside.delete(task);
+      task._state = 'queued';
+      this.nRetrying--;
+      this.nQueued++;
+      this.changed();
+      this.queue.unshift(task);
+      this.drain();
+    }, delayMs);
+  }
+
+  private releaseSlot(attempt: Attempt): void {
+    if (!attempt.slot) return;
+    attempt.slot = false;
+    const id = attempt.workerId;
+    this.active--;
+    this.slots[id] = undefined;
+    if (id < this.maxWorkers) this.freeIds.push(id);
+    if (attempt.permit) {
+      attempt.permit = false;
+      attempt.task._opts.semaphore?.release();
+    }
+    const group = attempt.task._group;
+    if (group !== undefined) {
+      group.active--;
+      // Wake one task that was parked because the group was full.
+      while (group.parked.length > 0) {
+        const next = group.parked.shift() as Task<unknown>;
+        if (next._state !== 'queued') continue;
+        this.aside.delete(next);
+        this.queue.unshift(next);
+        break;
+      }
+    }
+    this.changed();
+  }
+
+  /** @internal `future.cancel()` lands here */
+  cancelTask(future: AsyncFuture<unknown>, reason: unknown): void {
+    const task = future as Task<unknown>;
+    const error = toCancelledError(reason, task);
+    const attempt = task._ctx;
+    if (task._state === 'running' && attempt !== undefined) {
+      attempt.live = false;
+      clearTimer(attempt.timer);
+      attempt.abort(error); // the slot stays taken until the task's promise settles
+    } else if (task._state === 'queued' && attempt !== undefined && attempt.slot) {
+      this.releaseSlot(attempt); // it held a slot while waiting for a token
+    }
+    this.settle(task, 'cancelled', error);
+    this.drain();
+  }
+
+  private settle(task: Task<unknown>, state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): void {
+    const from = task._state;
+    if (from === 'queued') this.nQueued--;
+    else if (from === 'running') this.nRunning--;
+    else if (from === 'retrying') this.nRetrying--;
+    else return;
+    if (state === 'succeeded') this.nSucceeded++;
+    else if (state === 'failed') this.nFailed++;
+    else this.nCancelled++;
+    const extra = task._extra;
+    if (extra !== undefined) {
+      extra.signalOff?.();
+      extra.signalOff = undefined;
+      clearTimer(extra.retryTimer);
+      extra.waiter?.cancel();
+      extra.waiter = undefined;
+      if (extra.permit) {
+        extra.permit = false;
+        task._opts.semaphore?.release();
+      }
+      this.aside.delete(task);
+    }
+    task._fn = undefined;
+    task._arg = undefined;
+    task._settle(state, outcome);
+    this.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
+    this.changed();
+    if (this.idleWaiters.length > 0 && this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0;
+  }
+
+  private readonly onAbort = (): void => {
+    void this.shutdown({ wait: false, cancelFutures: true });
+  };
+
+  private assertOpen(method: string): void {
+    if (this.isShutdown) throw new ExecutorShutdownError(`executor${this.label()} is shut down: cannot ${method}`);
+  }
+
+  private prepare<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions | undefined) {
+    return prepareMap(this, this.defaults, fn, items, options);
+  }
+
+  private label(): string {
+    return this.name === undefined ? '' : ` "${this.name}"`;
+  }
+
+  // ---- internals: observation ------------------------------------------------
+
+  private changed(): void {
+    this.snapshot = undefined;
+    this.notifier.notify();
+  }
+
+  private emit(type: TaskEventType, task: Task<unknown>, workerId: number | undefined, error?: unknown, delayMs?: number): void {
+    if (this.eventListeners.length === 0) return;
+    const event: TaskEvent = {
+      type,
+      taskId: task.id,
+      name: task.name,
+      workerId: type === 'started' ? task._ctx?.workerId : workerId,
+      attempt: task._attempt,
+      at: now(),
+      ...(error !== undefined || type === 'failed' || type === 'cancelled' || type === 'retry' ? { error } : {}),
+      ...(delayMs !== undefined ? { delayMs } : {}),
+    };
+    for (const listener of [...this.eventListeners]) {
+      try {
+        listener(event);
+      } catch (e) {
+        reportError(e);
+      }
+    }
+  }
+
+  private buildSnapshot(): ExecutorSnapshot {
+    const count = Number.isFinite(this.maxWorkers) ? Math.max(this.maxWorkers, this.slots.length) : this.nextWorkerId;
+    const workers: WorkerState[] = [];
+    for (let id = 0; id < count; id++) {
+      const attempt = this.slots[id];
+      if (attempt === undefined) {
+        if (id < this.maxWorkers) workers.push(Object.freeze({ id }));
+        continue;
+      }
+      const task = attempt.task;
+      workers.push(
+        Object.freeze({
+          id,
+          taskId: task.id,
+          ...(task.name !== undefined ? { taskName: task.name } : {}),
+          busySince: this.busySince[id] as number,
+        }),
+      );
+    }
+    const limiter = this.limiter;
+    return Object.freeze({
+      name: this.name,
+      maxWorkers: this.maxWorkers,
+      paused: this.paused,
+      shutdown: this.isShutdown,
+      queued: this.nQueued,
+      running: this.nRunning,
+      retrying: this.nRetrying,
+      succeeded: this.nSucceeded,
+      failed: this.nFailed,
+      cancelled: this.nCancelled,
+      submitted: this.nSubmitted,
+      workers: Object.freeze(workers),
+      ...(limiter !== undefined
+        ? { rateLimit: Object.freeze({ tokens: limiter.tokens, nextTokenAt: limiter.nextTokenAt }) }
+        : {}),
+    });
+  }
+}

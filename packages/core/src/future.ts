@@ -1,0 +1,261 @@
+import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
+import { clearTimer, setTimer } from './time.js';
+import { checkObject, checkNumber, checkSignal } from './validate.js';
+
+/** Where a task is in its life. */
+export type FutureState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Options of {@link AsyncFuture.result}. */
+export interface ResultOptions {
+  /** Give up waiting after this many ms (the task keeps running). */
+  timeout?: number;
+  /** Give up waiting when this aborts (the task keeps running). */
+  signal?: AbortSignal;
+}
+
+/** Called once when the future settles, with the future. */
+export type DoneCallback<T> = (future: AsyncFuture<T>) => void;
+
+/**
+ * The owner of a future: the executor that runs it. `cancel()` is delegated
+ * to it so that a running task's signal is aborted and its slot handled.
+ * @internal
+ */
+export interface FutureOwner {
+  cancelTask(future: AsyncFuture<unknown>, reason: unknown): void;
+}
+
+interface Deferred {
+  promise: Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+let lastId = 0;
+
+/** Reports an error thrown by a callback without breaking the caller (a done callback, a listener). */
+export function reportError(error: unknown): void {
+  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError;
+  if (typeof report === 'function') report(error);
+  else console.error('fanout: a callback threw', error);
+}
+
+/**
+ * The eventual result of one task. Await it directly (`await future`) or
+ * through {@link AsyncFuture.result}; inspect it synchronously with `state`,
+ * `done()`, `exception()`. A failed future that nobody awaits never causes an
+ * unhandled rejection: its promise is only built when somebody awaits it.
+ *
+ * @example
+ * const future = executor.submit(({ signal }) => fetch(url, { signal }));
+ * future.addDoneCallback((f) => console.log(f.state));
+ * const response = await future;
+ */
+export class AsyncFuture<T> implements PromiseLike<T> {
+  /** Unique id of the task (also `ctx.taskId`). */
+  readonly id: number;
+  /** The task's label, if it was given one. */
+  readonly name: string | undefined;
+  /** @internal */ _state: FutureState = 'queued';
+  /** @internal attempts started so far */ _attempt = 0;
+  /** @internal value or error, once settled */ _outcome: unknown = undefined;
+  /** @internal */ _deferred: Deferred | undefined = undefined;
+  /** @internal a DoneCallback, an array of them, or undefined (typed loosely so futures stay covariant in T) */
+  _callbacks: unknown = undefined;
+  /** @internal */ _owner: FutureOwner | undefined;
+
+  /** @internal futures are made by an executor */
+  constructor(owner?: FutureOwner, name?: string) {
+    this.id = ++lastId;
+    this.name = name;
+    this._owner = owner;
+  }
+
+  /** Where the task is now. */
+  get state(): FutureState {
+    return this._state;
+  }
+
+  /** The current attempt, 1-based (0 before the first start). */
+  get attempt(): number {
+    return this._attempt;
+  }
+
+  /** True once succeeded, failed or cancelled. */
+  done(): boolean {
+    const s = this._state;
+    return s === 'succeeded' || s === 'failed' || s === 'cancelled';
+  }
+
+  /** True while an attempt is running. */
+  running(): boolean {
+    return this._state === 'running';
+  }
+
+  /** True if the future was cancelled. */
+  cancelled(): boolean {
+    return this._state === 'cancelled';
+  }
+
+  /**
+   * The error of a failed (or cancelled: its `CancelledError`) future,
+   * `undefined` if it succeeded. Throws `InvalidStateError` while not done.
+   */
+  exception(): unknown {
+    if (!this.done()) throw new InvalidStateError(`future ${this.label()} is not done (state: ${this._state})`);
+    return this._state === 'succeeded' ? undefined : this._outcome;
+  }
+
+  /**
+   * Cancel the task: a queued one never starts, a running or retrying one
+   * has its signal aborted. The future settles at once with `CancelledError`.
+   * @returns true if this call cancelled it, false if it was already done.
+   */
+  cancel(reason?: unknown): boolean {
+    if (this.done()) return false;
+    if (this._owner) this._owner.cancelTask(this, reason);
+    else this._settle('cancelled', toCancelledError(reason, this));
+    return true;
+  }
+
+  /** Run `cb(future)` once when the future settles (at once if it already has). Callbacks run in the order added; one that throws is reported and does not stop the others. */
+  addDoneCallback(cb: DoneCallback<T>): void {
+    if (typeof cb !== 'function') throw new TypeError(`cb must be a function, got ${String(cb)}`);
+    if (this.done()) {
+      callSafely(cb, this);
+      return;
+    }
+    const cbs = this._callbacks as DoneCallback<T> | DoneCallback<T>[] | undefined;
+    if (cbs === undefined) this._callbacks = cb;
+    else if (typeof cbs === 'function') this._callbacks = [cbs, cb];
+    else cbs.push(cb);
+  }
+
+  /**
+   * Wait for the result. `timeout` and `signal` bound this wait only: on
+   * expiry it rejects with `TimeoutError` (or `CancelledError`) and the task
+   * goes on running.
+   */
+  result(options?: ResultOptions): Promise<T> {
+    if (options === undefined) return this.promise();
+    checkObject('options', options);
+    const { timeout, signal } = options;
+    if (timeout !== undefined) checkNumber('timeout', timeout, 0);
+    if (signal !== undefined) checkSignal('signal', signal);
+    if (this.done() || (timeout === undefined && signal === undefined)) return this.promise();
+    if (signal?.aborted) return Promise.reject(new CancelledError('result() wait aborted', { cause: signal.reason }));
+    return new Promise<T>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimer> | undefined;
+      const onAbort = () => {
+        cleanup();
+        reject(new CancelledError('result() wait aborted', { cause: signal?.reason }));
+      };
+      const cleanup = () => {
+        clearTimer(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      if (timeout !== undefined) {
+        timer = setTimer(() => {
+          cleanup();
+          reject(new TimeoutError(`result of ${this.label()} not ready after ${timeout} ms`));
+        }, timeout);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.promise().then(
+        (v) => {
+          cleanup();
+          resolve(v);
+        },
+        (e: unknown) => {
+          cleanup();
+          reject(e);
+        },
+      );
+    });
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a future is awaitable by design.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.promise().then(onFulfilled, onRejected);
+  }
+
+  /** Like `Promise.prototype.catch`. */
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.promise().catch(onRejected);
+  }
+
+  /** Like `Promise.prototype.finally`. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.promise().finally(onFinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'AsyncFuture';
+  }
+
+  /** @internal the promise, built on first use */
+  promise(): Promise<T> {
+    let d = this._deferred;
+    if (d === undefined) {
+      if (this._state === 'succeeded') return Promise.resolve(this._outcome as T);
+      if (this._state === 'failed' || this._state === 'cancelled') return Promise.reject(this._outcome);
+      let resolve!: (value: unknown) => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<unknown>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      d = this._deferred = { promise, resolve, reject };
+    }
+    return d.promise as Promise<T>;
+  }
+
+  /** @internal settle exactly once; returns false if already settled */
+  _settle(state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): boolean {
+    if (this.done()) return false;
+    this._state = state;
+    this._outcome = outcome;
+    const d = this._deferred;
+    if (d !== undefined) {
+      if (state === 'succeeded') d.resolve(outcome);
+      else d.reject(outcome);
+    }
+    const cbs = this._callbacks as DoneCallback<T> | DoneCallback<T>[] | undefined;
+    if (cbs !== undefined) {
+      this._callbacks = undefined;
+      if (typeof cbs === 'function') callSafely(cbs, this);
+      else for (const cb of cbs) callSafely(cb, this);
+    }
+    return true;
+  }
+
+  /** @internal for messages: `"user 7"` or `#12` */
+  label(): string {
+    return this.name === undefined ? `#${this.id}` : JSON.stringify(this.name);
+  }
+}
+
+function callSafely<T>(cb: DoneCallback<T>, future: AsyncFuture<T>): void {
+  try {
+    cb(future);
+  } catch (error) {
+    reportError(error);
+  }
+}
+
+/** @internal */
+export function toCancelledError(reason: unknown, future: AsyncFuture<unknown>): CancelledError {
+  if (reason instanceof CancelledError) return reason;
+  return new CancelledError(
+    `task ${future.label()} was cancelled`,
+    reason === undefined ? undefined : { cause: reason },
+  );
+}
+
+/** True for an {@link AsyncFuture} (of any executor). */
+export function isFuture(value: unknown): value is AsyncFuture<unknown> {
+  return value instanceof AsyncFuture;
+}

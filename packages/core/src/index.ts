@@ -1,0 +1,30 @@
+export { AsyncExecutor, type ShutdownOptions } from './executor.js';
+export { AsyncFuture, type DoneCallback, type FutureState, isFuture, type ResultOptions } from './future.js';
+export {
+  CancelledError,
+  ExecutorShutdownError,
+  HttpError,
+  type HttpErrorInit,
+  InvalidStateError,
+  TimeoutError,
+} from './errors.js';
+export {
+  DEFAULT_EXECUTOR_OPTIONS,
+  type ExecutorOptions,
+  type MapOptions,
+  type MapProgress,
+  type TaskOptions,
+} from './options.js';
+export { defaultRetryIf, type Jitter, type RetryIf, retryDelayFor } from './retry.js';
+export { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+export { Semaphore } from './semaphore.js';
+export type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
+export type { MapFn, TaskContext, TaskFn } from './task.js';
+export {
+  type AsCompletedOptions,
+  asCompleted,
+  WaitStrategy,
+  type WaitOptions,
+  type WaitResult,
+  wait,
+} from './wait.js';

@@ -1,0 +1,400 @@
+import { CancelledError } from './errors.js';
+import type { AsyncFuture } from './future.js';
+import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
+import type { Group, MapFn, Task } from './task.js';
+import { checkFunction, checkInt, describe } from './validate.js';
+
+/** What a map run needs from its executor. @internal */
+export interface MapHost {
+  enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions, group: Group | undefined): Task<unknown>;
+  addPump(pump: () => void): () => void;
+  readonly workerLimit: number;
+}
+
+/** A validated map call, ready to run. @internal */
+export interface PreparedMap {
+  host: MapHost;
+  fn: (...args: never[]) => unknown;
+  source: Iterator<unknown> | AsyncIterator<unknown>;
+  isAsync: boolean;
+  total: number | undefined;
+  opts: ResolvedTaskOptions;
+  group: Group | undefined;
+  maxConcurrency: number;
+  bufferSize: number | undefined;
+  ordered: boolean;
+  returnExceptions: boolean;
+  onProgress: ((progress: MapProgress) => void) | undefined;
+  signal: AbortSignal | undefined;
+}
+
+/** When neither `maxConcurrency` nor `maxWorkers` bounds a stream, it still pulls at most this many ahead. */
+const UNBOUNDED_BUFFER = 2048;
+
+/** Validate `map`/`mapIter`/`filter` arguments at once (synchronously). @internal */
+export function prepareMap(
+  host: MapHost,
+  defaults: ResolvedTaskOptions,
+  fn: unknown,
+  items: unknown,
+  options: MapOptions | undefined,
+): PreparedMap {
+  checkFunction('fn', fn);
+  const opts = options === undefined ? defaults : resolveTaskOptions(options, defaults, true);
+  const o: MapOptions = options ?? {};
+  const maxConcurrency = o.maxConcurrency === undefined ? Number.POSITIVE_INFINITY : checkInt('maxConcurrency', o.maxConcurrency, 1, true);
+  const bufferSize = o.bufferSize === undefined ? undefined : checkInt('bufferSize', o.bufferSize, 1);
+  for (const key of ['ordered', 'returnExceptions'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`${key} must be a boolean, got ${describe(o[key])}`);
+  }
+  if (o.onProgress !== undefined) checkFunction('onProgress', o.onProgress);
+  let source: Iterator<unknown> | AsyncIterator<unknown>;
+  let isAsync = false;
+  if (items !== null && typeof items === 'object' && typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+    source = (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    isAsync = true;
+  } else if (items != null && typeof (items as Iterable<unknown>)[Symbol.iterator] === 'function') {
+    source = (items as Iterable<unknown>)[Symbol.iterator]();
+  } else {
+    throw new TypeError(`items must be an iterable or an async iterable, got ${describe(items)}`);
+  }
+  return {
+    host,
+    fn: fn as (...args: never[]) => unknown,
+    source,
+    isAsync,
+    total: Array.isArray(items) ? items.length : undefined,
+    opts,
+    group: Number.isFinite(maxConcurrency) ? { limit: maxConcurrency, active: 0, parked: [] } : undefined,
+    maxConcurrency,
+    bufferSize,
+    ordered: o.ordered ?? true,
+    returnExceptions: o.returnExceptions ?? false,
+    onProgress: o.onProgress,
+    signal: o.signal,
+  };
+}
+
+/**
+ * The engine shared by `map` and `mapIter`: pulls items from the source (sync
+ * or async) while fewer than `window()` are outstanding, submits each as a
+ * task, and hands settled ones to `settled()`. Subclasses decide what
+ * "outstanding" means and where results go.
+ */
+abstract class MapRun {
+  protected readonly p: PreparedMap;
+  protected pulled = 0;
+  protected unfinished = 0;
+  protected sourceDone = false;
+  protected closed = false;
+  /** no more items are pulled (a failure will end the run) */
+  protected halted = false;
+  private pulling = false;
+  private done = 0;
+  private failed = 0;
+  private readonly unregister: () => void;
+
+  constructor(p: PreparedMap) {
+    this.p = p;
+    this.unregister = p.host.addPump(this.pump);
+    const signal = p.signal;
+    if (signal?.aborted) queueMicrotask(() => this.abort());
+    else signal?.addEventListener('abort', this.abort);
+  }
+
+  /** How many items may be outstanding now. */
+  protected abstract outstanding(): number;
+  protected abstract window(): number;
+  protected abstract track(task: Task<unknown>): void;
+  protected abstract settled(task: Task<unknown>): void;
+  /** A failure that ends the run (the source threw, the signal aborted). */
+  protected abstract fail(error: unknown): void;
+  /** Every task not yet settled, to cancel on close. */
+  protected abstract inFlight(): Iterable<AsyncFuture<unknown>>;
+
+  protected concurrency(): number {
+    return Math.min(this.p.maxConcurrency, this.p.host.workerLimit);
+  }
+
+  protected readonly pump = (): void => {
+    const p = this.p;
+    while (!this.closed && !this.halted && !this.sourceDone && !this.pulling && this.outstanding() < this.window()) {
+      if (p.isAsync) {
+        this.pulling = true;
+        let step: Promise<IteratorResult<unknown>>;
+        try {
+          step = Promise.resolve((p.source as AsyncIterator<unknown>).next());
+        } catch (error) {
+          this.pulling = false;
+          this.sourceFailed(error);
+          return;
+        }
+        step.then(
+          (r) => {
+            this.pulling = false;
+            if (this.closed) return;
+            this.accept(r);
+            this.pump();
+          },
+          (error: unknown) => {
+            this.pulling = false;
+            this.sourceFailed(error);
+          },
+        );
+        return;
+      }
+      let r: IteratorResult<unknown>;
+      try {
+        r = (p.source as Iterator<unknown>).next();
+      } catch (error) {
+        this.sourceFailed(error);
+        return;
+      }
+      this.accept(r);
+    }
+  };
+
+  private accept(r: IteratorResult<unknown>): void {
+    if (r.done) {
+      this.sourceDone = true;
+      this.p.total = this.pulled;
+      this.maybeFinish();
+      return;
+    }
+    const task = this.p.host.enqueue(this.p.fn, r.value, this.p.opts, this.p.group);
+    task._tag = this.pulled++;
+    this.unfinished++;
+    this.track(task);
+    task.addDoneCallback(this.onSettle);
+  }
+
+  private readonly onSettle = (future: AsyncFuture<unknown>): void => {
+    this.unfinished--;
+    if (this.closed) return;
+    this.done++;
+    if (future.state !== 'succeeded') this.failed++;
+    const onProgress = this.p.onProgress;
+    if (onProgress !== undefined) onProgress({ done: this.done, failed: this.failed, total: this.p.total });
+    this.settled(future as Task<unknown>);
+    this.pump();
+    this.maybeFinish();
+  };
+
+  private sourceFailed(error: unknown): void {
+    if (this.closed) return;
+    this.sourceDone = true; // a source that threw is not asked again, nor closed
+    this.fail(error);
+  }
+
+  private readonly abort = (): void => {
+    if (this.closed) return;
+    this.fail(new CancelledError('map aborted by its signal', { cause: this.p.signal?.reason }));
+  };
+
+  protected abstract maybeFinish(): void;
+
+  /** Stop for good: cancel what is in flight, close the source, drop listeners. */
+  protected close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unregister();
+    this.p.signal?.removeEventListener('abort', this.abort);
+    for (const future of [...this.inFlight()]) future.cancel();
+    if (!this.sourceDone) {
+      this.sourceDone = true;
+      try {
+        const r = this.p.source.return?.();
+        if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(undefined, () => {});
+      } catch {
+        // a source that fails to close has nothing more to give us
+      }
+    }
+  }
+}
+
+/** `map`: results in input order; the first failure rejects and cancels the rest. */
+class CollectRun extends MapRun {
+  private readonly results: unknown[] = [];
+  private resolve!: (results: unknown[]) => void;
+  private reject!: (error: unknown) => void;
+  readonly promise = new Promise<unknown[]>((res, rej) => {
+    this.resolve = res;
+    this.reject = rej;
+  });
+
+  protected outstanding(): number {
+    return this.unfinished;
+  }
+  protected window(): number {
+    const c = this.concurrency();
+    return Number.isFinite(c) ? 2 * c : Number.POSITIVE_INFINITY;
+  }
+  protected track(task: Task<unknown>): void {
+    this.results[task._tag] = task;
+  }
+  protected settled(task: Task<unknown>): void {
+    if (task.state === 'succeeded' || this.p.returnExceptions) this.results[task._tag] = task._outcome;
+    else this.fail(task._outcome);
+  }
+  protected inFlight(): Iterable<AsyncFuture<unknown>> {
+    return this.results.filter((r): r is Task<unknown> => r instanceof Object && isPendingTask(r));
+  }
+  protected fail(error: unknown): void {
+    if (this.closed) return;
+    this.close();
+    this.reject(error);
+  }
+  protected maybeFinish(): void {
+    if (!this.closed && this.sourceDone && this.unfinished === 0) {
+      this.close();
+      this.resolve(this.results);
+    }
+  }
+  start(): Promise<unknown[]> {
+    this.pump();
+    return this.promise;
+  }
+}
+
+function isPendingTask(value: object): boolean {
+  return typeof (value as AsyncFuture<unknown>).done === 'function' && !(value as AsyncFuture<unknown>).done();
+}
+
+/** @internal */
+export function mapAll(p: PreparedMap): Promise<unknown[]> {
+  return new CollectRun(p).start();
+}
+
+/**
+ * `mapIter`: an async iterator over results, in input order or (with
+ * `ordered: false`) completion order, never more than `bufferSize` items
+ * pulled ahead of the consumer. @internal
+ */
+export class MapIterator extends MapRun implements AsyncIterableIterator<unknown> {
+  /** ordered: tasks in input order from the next to yield; unordered: settled tasks not yet yielded */
+  private buffer: (Task<unknown> | undefined)[] = [];
+  private head = 0;
+  private readonly running = new Set<Task<unknown>>();
+  private consumed = 0;
+  private ended = false;
+  private failure: { error: unknown } | undefined;
+  private readonly waiting: { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(p: PreparedMap) {
+    super(p);
+    this.pump(); // as in concurrent.futures, the first `bufferSize` items start at once
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.deliver();
+    });
+  }
+
+  return(value?: unknown): Promise<IteratorResult<unknown>> {
+    this.end();
+    this.deliver();
+    return Promise.resolve({ done: true, value });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<unknown>> {
+    this.end();
+    this.deliver();
+    return Promise.reject(error);
+  }
+
+  protected outstanding(): number {
+    return this.pulled - this.consumed;
+  }
+  protected window(): number {
+    if (this.p.bufferSize !== undefined) return this.p.bufferSize;
+    const c = this.concurrency();
+    return Number.isFinite(c) ? 2 * c : UNBOUNDED_BUFFER;
+  }
+  protected track(task: Task<unknown>): void {
+    if (this.p.ordered) this.buffer.push(task);
+    else this.running.add(task);
+  }
+  protected settled(task: Task<unknown>): void {
+    const failed = task.state !== 'succeeded' && !this.p.returnExceptions;
+    if (!this.p.ordered) {
+      this.running.delete(task);
+      this.buffer.push(task);
+      if (failed) {
+        // The consumer gets this error next; nothing still running would ever be yielded.
+        this.halted = true;
+        for (const t of [...this.running]) t.cancel();
+      }
+    } else if (failed) {
+      // Thrown when the consumer reaches it: later items will never be yielded.
+      this.halted = true;
+      for (let i = this.head; i < this.buffer.length; i++) {
+        const t = this.buffer[i];
+        if (t !== undefined && t._tag > task._tag) t.cancel();
+      }
+    }
+    this.deliver();
+  }
+  protected inFlight(): Iterable<AsyncFuture<unknown>> {
+    if (!this.p.ordered) return this.running;
+    return this.buffer.slice(this.head).filter((t): t is Task<unknown> => t !== undefined && !t.done());
+  }
+  protected fail(error: unknown): void {
+    if (this.ended) return;
+    this.failure ??= { error };
+    this.end();
+    this.deliver();
+  }
+  protected maybeFinish(): void {
+    this.deliver();
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.close();
+    this.buffer = [];
+    this.head = 0;
+  }
+
+  /** Hand settled results to waiting `next()` calls, in order. */
+  private deliver(): void {
+    while (this.waiting.length > 0) {
+      if (this.failure !== undefined) {
+        const { error } = this.failure;
+        this.failure = undefined;
+        this.waiting.shift()?.reject(error);
+        continue;
+      }
+      if (this.ended) {
+        this.waiting.shift()?.resolve({ done: true, value: undefined });
+        continue;
+      }
+      const task = this.buffer[this.head];
+      if (task === undefined) {
+        if (this.sourceDone && this.unfinished === 0) this.end();
+        else return;
+        continue;
+      }
+      if (!task.done()) return;
+      this.buffer[this.head++] = undefined;
+      if (this.head >= 1024 && this.head * 2 >= this.buffer.length) {
+        this.buffer.splice(0, this.head);
+        this.head = 0;
+      }
+      this.consumed++;
+      const w = this.waiting.shift();
+      if (task.state === 'succeeded' || this.p.returnExceptions) {
+        w?.resolve({ done: false, value: task._outcome });
+        this.pump();
+      } else {
+        this.end();
+        w?.reject(task._outcome);
+      }
+    }
+  }
+}

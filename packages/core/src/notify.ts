@@ -1,0 +1,41 @@
+import { reportError } from './future.js';
+
+/**
+ * Batches change notifications: however many changes happen in one
+ * synchronous burst, listeners are called once, in a microtask. This is what
+ * lets 1,000 completions in one tick cost a single `useSyncExternalStore`
+ * check.
+ */
+export class Notifier {
+  private readonly listeners = new Set<() => void>();
+  private scheduled = false;
+
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  subscribe(listener: () => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${String(listener)}`);
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  notify(): void {
+    if (this.scheduled || this.listeners.size === 0) return;
+    this.scheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        reportError(error);
+      }
+    }
+  };
+}

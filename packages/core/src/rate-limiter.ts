@@ -1,0 +1,238 @@
+import { clearTimer, now, setTimer, type TimerHandle } from './time.js';
+import { checkFunction, checkInt, checkKeys, checkNumber, checkObject } from './validate.js';
+import { type Waiter, WaiterList, waitForGrant } from './waiters.js';
+
+export type { Waiter } from './waiters.js';
+
+/** Options of a {@link RateLimiter}: at most `limit` starts per `interval` ms. */
+export interface RateLimitOptions {
+  /** Starts allowed per `interval`: an integer ≥ 1. */
+  limit: number;
+  /** The window length in milliseconds: a finite number > 0. */
+  interval: number;
+  /** Bucket capacity, the starts allowed at once after a quiet spell: an integer ≥ 1. @default limit */
+  burst?: number;
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['limit', 'interval', 'burst']);
+/** setTimeout overflows (and fires at once) past 2³¹ − 1 ms; longer waits re-arm. */
+const MAX_DELAY = 2 ** 31 - 1;
+const NOOP_WAITER: Waiter = { cancel() {} };
+
+function readOptions(value: unknown, prefix: string, objectName: string): Required<RateLimitOptions> {
+  checkObject(objectName, value);
+  checkKeys(objectName, value as object, KNOWN_KEYS);
+  const options = value as Partial<Record<keyof RateLimitOptions, unknown>>;
+  const limit = checkInt(`${prefix}limit`, options.limit, 1);
+  const interval = checkNumber(`${prefix}interval`, options.interval, 0, true);
+  const burst = options.burst === undefined ? limit : checkInt(`${prefix}burst`, options.burst, 1);
+  return { limit, interval, burst };
+}
+
+/**
+ * Admits at most `limit` starts per `interval` ms, queueing (never dropping)
+ * the rest in FIFO order. Two rules must both allow a start:
+ * - a token bucket of capacity `burst` that starts full and gains `limit`
+ *   tokens at each multiple of `interval` after construction (capped at
+ *   `burst`), so by time t after creation at most `burst + limit·⌊t/interval⌋`
+ *   starts were admitted;
+ * - a sliding-window log: at most `limit` admissions in any `interval` ms
+ *   (what a server counting requests per window sees), which stops a
+ *   2×`limit` burst around a refill. Hence a `burst` above `limit` adds nothing.
+ *
+ * At most one timer is armed, for the moment the first waiter can be served,
+ * and it is cleared as soon as nobody waits, so an idle limiter never keeps a
+ * process alive. It holds only counters and a queue: share one between
+ * executors and direct callers.
+ *
+ * @example
+ * const api = new RateLimiter({ limit: 10, interval: 1000 });
+ * const user = await api.run(() => fetch('/api/user/7')); // ≤ 10 requests in any second
+ */
+export class RateLimiter {
+  /** Starts allowed per `interval`. */
+  readonly limit: number;
+  /** The window length in milliseconds. */
+  readonly interval: number;
+  /** Bucket capacity. */
+  readonly burst: number;
+
+  readonly #created = now();
+  readonly #waiters = new WaiterList();
+  #bucket: number;
+  /** Refills counted so far: ⌊(now − created) / interval⌋ at the last refresh. */
+  #epoch = 0;
+  /** Times of the last `limit` admissions, oldest at `#logStart` once full. */
+  readonly #log: number[] = [];
+  #logStart = 0;
+  #timer: TimerHandle | undefined = undefined;
+  #timerAt = 0;
+  #draining = false;
+
+  /** @param options `{ limit, interval, burst? }`, see {@link RateLimitOptions}. */
+  constructor(options: RateLimitOptions) {
+    const { limit, interval, burst } = readOptions(options, '', 'options');
+    this.limit = limit;
+    this.interval = interval;
+    this.burst = burst;
+    this.#bucket = burst;
+  }
+
+  /** Starts that could happen right now (ignoring who is queued). */
+  get tokens(): number {
+    const t = now();
+    this.#refill(t);
+    return Math.min(this.#bucket, this.limit - this.#inWindow(t));
+  }
+
+  /** `Date.now()` time at which the next token becomes available; `undefined` while `tokens > 0`. */
+  get nextTokenAt(): number | undefined {
+    const t = now();
+    const at = this.#readyAt(t);
+    return at <= t ? undefined : at;
+  }
+
+  /** Callers queued for a token. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /**
+   * Take a token if one is available now and nobody is queued ahead; never
+   * waits. Waiters whose token fell due before the timer fired are served first.
+   */
+  tryAcquire(): boolean {
+    if (this.#waiters.size > 0) this.#drain();
+    if (this.#waiters.size > 0) return false;
+    const t = now();
+    if (this.#readyAt(t) > t) return false;
+    this.#take(t);
+    return true;
+  }
+
+  /**
+   * Wait for a token (FIFO, never dropped). If `signal` aborts first, the
+   * waiter leaves the queue and the promise rejects with `CancelledError`
+   * (cause: `signal.reason`).
+   */
+  acquire(signal?: AbortSignal): Promise<void> {
+    return waitForGrant((grant) => this.enqueue(grant), signal, 'rate limiter acquire aborted');
+  }
+
+  /** Wait for a token, then call `fn` and return its result. */
+  async run<T>(fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
+    checkFunction('fn', fn);
+    await this.acquire(signal);
+    return await fn();
+  }
+
+  /**
+   * Callback-style FIFO waiting for the executor. `grant` is called with the
+   * token already taken: at once (before `enqueue` returns) if one is
+   * available and nobody is queued, else from the limiter's timer. `grant`
+   * must not throw. The handle's `cancel()` leaves the queue (a no-op after
+   * the grant).
+   * @internal
+   */
+  enqueue(grant: () => void): Waiter {
+    checkFunction('grant', grant);
+    if (this.tryAcquire()) {
+      grant();
+      return NOOP_WAITER;
+    }
+    const waiter = this.#waiters.push(grant, () => this.#drain());
+    this.#drain();
+    return waiter;
+  }
+
+  #refill(t: number): void {
+    let epoch = Math.floor((t - this.#created) / this.interval);
+    // Agree exactly with #readyAt's `created + (epoch + 1) · interval` despite float rounding.
+    if (this.#created + (epoch + 1) * this.interval <= t) epoch++;
+    else if (this.#created + epoch * this.interval > t) epoch--;
+    if (epoch <= this.#epoch) return; // also ignores a clock that went back
+    this.#bucket = Math.min(this.burst, this.#bucket + this.limit * (epoch - this.#epoch));
+    this.#epoch = epoch;
+  }
+
+  /** Admissions in the window (t − interval, t]; the log is in time order. */
+  #inWindow(t: number): number {
+    const log = this.#log;
+    const n = log.length;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((log[(this.#logStart + mid) % n] as number) > t - this.interval) hi = mid;
+      else lo = mid + 1;
+    }
+    return n - lo;
+  }
+
+  /** The earliest time ≥ t at which a token is available (t itself if one is now). */
+  #readyAt(t: number): number {
+    this.#refill(t);
+    const bucketAt = this.#bucket > 0 ? t : this.#created + (this.#epoch + 1) * this.interval;
+    const windowAt =
+      this.#log.length < this.limit ? t : (this.#log[this.#logStart] as number) + this.interval;
+    return Math.max(t, bucketAt, windowAt);
+  }
+
+  #take(t: number): void {
+    this.#bucket--;
+    if (this.#log.length < this.limit) {
+      this.#log.push(t);
+    } else {
+      this.#log[this.#logStart] = t;
+      this.#logStart = (this.#logStart + 1) % this.limit;
+    }
+  }
+
+  /** Serve waiters while tokens last, then arm one timer for the next, or none if nobody waits. */
+  #drain(): void {
+    if (this.#draining) return; // a grant that re-enters; the outer loop carries on
+    this.#draining = true;
+    try {
+      while (this.#waiters.size > 0) {
+        const t = now();
+        const at = this.#readyAt(t);
+        if (at > t) {
+          this.#arm(at, t);
+          return;
+        }
+        this.#take(t);
+        (this.#waiters.shift() as () => void)();
+      }
+      this.#disarm();
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #arm(at: number, t: number): void {
+    if (this.#timer !== undefined && this.#timerAt === at) return;
+    this.#disarm();
+    this.#timerAt = at;
+    // ceil: Date.now() is whole ms, so never fire before `at`; ≥ 1 so float error cannot spin.
+    const delay = Math.min(MAX_DELAY, Math.max(1, Math.ceil(at - t)));
+    this.#timer = setTimer(() => {
+      this.#timer = undefined;
+      this.#drain();
+    }, delay);
+  }
+
+  #disarm(): void {
+    clearTimer(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * The executor's `rateLimit` option: a shared {@link RateLimiter} as is, or
+ * options validated with messages prefixed by `name` (`rateLimit.limit must be …`).
+ */
+export function toRateLimiter(value: RateLimiter | RateLimitOptions, name: string): RateLimiter {
+  if (value instanceof RateLimiter) return value;
+  readOptions(value, `${name}.`, name);
+  return new RateLimiter(value);
+}

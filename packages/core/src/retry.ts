@@ -1,0 +1,54 @@
+import { CancelledError, HttpError, InvalidStateError } from './errors.js';
+
+/** How a retry delay is randomised: `'full'` uniform in 0..delay, `'equal'` delay/2 + uniform 0..delay/2, `'none'` exact. */
+export type Jitter = 'full' | 'equal' | 'none';
+
+/** Decides whether a failed attempt is retried. `attempt` is the attempt that just failed (1-based). */
+export type RetryIf = (error: unknown, attempt: number) => boolean;
+
+/** The retry settings every task carries (executor defaults, overridden per task or per map). */
+export interface RetryPolicy {
+  retries: number;
+  retryDelay: number;
+  backoff: number;
+  maxRetryDelay: number;
+  jitter: Jitter;
+  retryIf: RetryIf;
+}
+
+/**
+ * The default {@link RetryIf}: retry everything except a cancellation, a
+ * misuse (`InvalidStateError`), and an HTTP 4xx other than 408 and 429,
+ * which a second try would only repeat.
+ */
+export function defaultRetryIf(error: unknown): boolean {
+  if (error instanceof CancelledError || error instanceof InvalidStateError) return false;
+  if (error instanceof HttpError) {
+    const s = error.status;
+    return !(s >= 400 && s < 500) || s === 408 || s === 429;
+  }
+  return true;
+}
+
+/** Milliseconds the error asks us to wait (`HttpError.retryAfterMs`, or any error carrying one). */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const ms = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/**
+ * The wait before the attempt after `attempt` (1-based, the one that failed):
+ * `retryDelay × backoff^(attempt-1)`, capped by `maxRetryDelay`, jittered,
+ * and never shorter than the error's `retryAfterMs` (itself capped by
+ * `maxRetryDelay`).
+ */
+export function retryDelayFor(policy: RetryPolicy, attempt: number, error: unknown, random = Math.random): number {
+  const base = Math.min(policy.retryDelay * policy.backoff ** (attempt - 1), policy.maxRetryDelay);
+  let delay = base;
+  if (policy.jitter === 'full') delay = random() * base;
+  else if (policy.jitter === 'equal') delay = base / 2 + (random() * base) / 2;
+  const after = retryAfterOf(error);
+  if (after !== undefined) delay = Math.max(delay, Math.min(after, policy.maxRetryDelay));
+  return Math.round(delay);
+}

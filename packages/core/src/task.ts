@@ -1,0 +1,125 @@
+import { AsyncFuture } from './future.js';
+import type { ResolvedTaskOptions } from './options.js';
+import type { TimerHandle } from './time.js';
+import type { Waiter } from './waiters.js';
+
+/** What a task function receives. Pass `signal` on to `fetch` and friends. */
+export interface TaskContext {
+  /** Aborts on cancel, attempt timeout, shutdown with `cancelFutures`, and the caller's signal. */
+  readonly signal: AbortSignal;
+  /** This attempt, 1-based. */
+  readonly attempt: number;
+  /** The future's `id`. */
+  readonly taskId: number;
+  /** The worker slot running this attempt (0-based). */
+  readonly workerId: number;
+}
+
+/** A task function given to `submit`. */
+export type TaskFn<T> = (ctx: TaskContext) => T | PromiseLike<T>;
+
+/** A function given to `map`/`mapIter`: called with each item. */
+export type MapFn<I, R> = (item: I, ctx: TaskContext) => R | PromiseLike<R>;
+
+/** Marks a task made by `submit` (called as `fn(ctx)`), as opposed to a map item (`fn(item, ctx)`). */
+export const NO_ARG: unique symbol = Symbol('no argument');
+
+/** A concurrency limit shared by the tasks of one `map` call (`maxConcurrency`). */
+export interface Group {
+  limit: number;
+  active: number;
+  /** tasks that reached the front of the queue while the group was full */
+  parked: Task<unknown>[];
+}
+
+/** Rarely needed per-task state, allocated only when a task needs it. */
+export interface TaskExtra {
+  /** removes the caller's signal listener */
+  signalOff: (() => void) | undefined;
+  /** a semaphore permit taken before a worker slot */
+  permit: boolean;
+  /** waiting for a semaphore permit or a rate-limit token */
+  waiter: Waiter | undefined;
+  /** the wait before a retry */
+  retryTimer: TimerHandle | undefined;
+}
+
+/**
+ * One attempt, holding one worker slot. Also the `TaskContext` handed to the
+ * task function; its `AbortController` is only built if the task reads
+ * `signal` (most immediate tasks never do).
+ */
+export class Attempt implements TaskContext {
+  attempt = 0;
+  /** the outcome of this attempt still decides the future (false once cancelled or timed out) */
+  live = false;
+  /** still holds its worker slot: released only when the task's own promise settles */
+  slot = true;
+  /** a semaphore permit held for this attempt */
+  permit = false;
+  /** which rate limiters were passed (0: none, 1: the executor's, 2: both) */
+  gate = 0;
+  timer: TimerHandle | undefined = undefined;
+  private ctrl: AbortController | undefined = undefined;
+  private reason: unknown = undefined;
+
+  constructor(
+    readonly task: Task<unknown>,
+    readonly workerId: number,
+  ) {}
+
+  get taskId(): number {
+    return this.task.id;
+  }
+
+  get signal(): AbortSignal {
+    let ctrl = this.ctrl;
+    if (ctrl === undefined) {
+      ctrl = this.ctrl = new AbortController();
+      if (this.reason !== undefined) ctrl.abort(this.reason);
+    }
+    return ctrl.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.ctrl?.abort(reason);
+  }
+}
+
+/** The executor's record of a task: the future the user holds, plus what scheduling needs. */
+export class Task<T> extends AsyncFuture<T> {
+  /** @internal */ _fn: ((...args: never[]) => unknown) | undefined;
+  /** @internal */ _arg: unknown;
+  /** @internal */ _opts: ResolvedTaskOptions;
+  /** @internal */ _priority: number;
+  /** @internal */ _group: Group | undefined;
+  /** @internal the current (or last) attempt */ _ctx: Attempt | undefined = undefined;
+  /** @internal */ _extra: TaskExtra | undefined = undefined;
+  /** @internal the item's index in a map */ _tag = 0;
+
+  constructor(
+    owner: { cancelTask(future: AsyncFuture<unknown>, reason: unknown): void },
+    fn: (...args: never[]) => unknown,
+    arg: unknown,
+    opts: ResolvedTaskOptions,
+    group: Group | undefined,
+  ) {
+    super(owner, opts.name);
+    this._fn = fn;
+    this._arg = arg;
+    this._opts = opts;
+    this._priority = opts.priority;
+    this._group = group;
+  }
+
+  /** @internal */
+  extra(): TaskExtra {
+    let extra = this._extra;
+    if (extra === undefined) {
+      extra = this._extra = { signalOff: undefined, permit: false, waiter: undefined, retryTimer: undefined };
+    }
+    return extra;
+  }
+}

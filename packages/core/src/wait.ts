@@ -1,0 +1,219 @@
+import { CancelledError, TimeoutError } from './errors.js';
+import { AsyncFuture } from './future.js';
+import { clearTimer, setTimer, type TimerHandle } from './time.js';
+import { checkNumber, checkObject, checkOneOf, checkSignal, describe } from './validate.js';
+
+/** When `wait` returns. */
+export const WaitStrategy = {
+  /** Every future has settled. */
+  ALL_COMPLETED: 'ALL_COMPLETED',
+  /** Any future has settled. */
+  FIRST_COMPLETED: 'FIRST_COMPLETED',
+  /** Any future has failed (a cancellation does not count), or all have settled. */
+  FIRST_EXCEPTION: 'FIRST_EXCEPTION',
+} as const;
+export type WaitStrategy = (typeof WaitStrategy)[keyof typeof WaitStrategy];
+
+/** Options of {@link wait}. */
+export interface WaitOptions {
+  /** @default WaitStrategy.ALL_COMPLETED */
+  returnWhen?: WaitStrategy;
+  /** Return what is done after this many ms (never throws for it). */
+  timeout?: number;
+  /** Stop waiting when it aborts (rejects with `CancelledError`). */
+  signal?: AbortSignal;
+}
+
+/** What {@link wait} returns: the futures settled and those still pending. */
+export interface WaitResult<T> {
+  done: Set<AsyncFuture<T>>;
+  pending: Set<AsyncFuture<T>>;
+}
+
+/** Options of {@link asCompleted}. */
+export interface AsCompletedOptions {
+  /** Throw `TimeoutError` (`2 (of 4) futures unfinished`) if not all settled within this many ms. */
+  timeout?: number;
+  /** Stop when it aborts (the iterator throws `CancelledError`). */
+  signal?: AbortSignal;
+}
+
+const STRATEGIES = Object.values(WaitStrategy);
+
+function collect<T>(futures: Iterable<AsyncFuture<T>>): Set<AsyncFuture<T>> {
+  if (futures == null || typeof (futures as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`futures must be an iterable of AsyncFuture, got ${describe(futures)}`);
+  }
+  const set = new Set<AsyncFuture<T>>();
+  for (const f of futures) {
+    if (!(f instanceof AsyncFuture)) throw new TypeError(`futures must contain only AsyncFuture, got ${describe(f)}`);
+    set.add(f);
+  }
+  return set;
+}
+
+function checkWaitOptions(options: WaitOptions | AsCompletedOptions): void {
+  checkObject('options', options);
+  if (options.timeout !== undefined) checkNumber('timeout', options.timeout, 0);
+  if (options.signal !== undefined) checkSignal('signal', options.signal);
+}
+
+/**
+ * Wait for the futures by `returnWhen`. On timeout it returns what is done so
+ * far; it never throws for a task's failure.
+ *
+ * @example
+ * const { done, pending } = await wait(futures, { returnWhen: WaitStrategy.FIRST_COMPLETED, timeout: 1000 });
+ */
+export function wait<T>(futures: Iterable<AsyncFuture<T>>, options: WaitOptions = {}): Promise<WaitResult<T>> {
+  let all: Set<AsyncFuture<T>>;
+  let returnWhen: WaitStrategy;
+  try {
+    checkWaitOptions(options);
+    returnWhen = checkOneOf('returnWhen', options.returnWhen ?? WaitStrategy.ALL_COMPLETED, STRATEGIES);
+    all = collect(futures);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { timeout, signal } = options;
+  const split = (): WaitResult<T> => {
+    const done = new Set<AsyncFuture<T>>();
+    const pending = new Set<AsyncFuture<T>>();
+    for (const f of all) (f.done() ? done : pending).add(f);
+    return { done, pending };
+  };
+  const satisfied = (f: AsyncFuture<T> | undefined): boolean => {
+    if (returnWhen === WaitStrategy.FIRST_COMPLETED) return f !== undefined;
+    if (returnWhen === WaitStrategy.FIRST_EXCEPTION && f?.state === 'failed') return true;
+    for (const g of all) if (!g.done()) return false;
+    return true;
+  };
+  let early: AsyncFuture<T> | undefined;
+  for (const f of all) {
+    if (f.done() && (returnWhen !== WaitStrategy.FIRST_EXCEPTION || f.state === 'failed')) early ??= f;
+  }
+  if (satisfied(early) || all.size === 0) return Promise.resolve(split());
+  if (signal?.aborted) return Promise.reject(new CancelledError('wait aborted', { cause: signal.reason }));
+  return new Promise((resolve, reject) => {
+    let finished = false;
+    let timer: TimerHandle | undefined;
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimer(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) resolve(split());
+      else reject(error);
+    };
+    const onAbort = () => finish(new CancelledError('wait aborted', { cause: signal?.reason }));
+    signal?.addEventListener('abort', onAbort);
+    if (timeout !== undefined) timer = setTimer(() => finish(), timeout);
+    for (const f of all) {
+      f.addDoneCallback(() => {
+        if (!finished && satisfied(f)) finish();
+      });
+    }
+  });
+}
+
+/**
+ * Yield each future as it settles, in completion order (those already done
+ * first). Duplicates are yielded once. With `timeout`, throws `TimeoutError`
+ * (`2 (of 4) futures unfinished`) if not all settled in time.
+ *
+ * @example
+ * for await (const future of asCompleted(futures)) console.log(await future);
+ */
+export function asCompleted<T>(
+  futures: Iterable<AsyncFuture<T>>,
+  options: AsCompletedOptions = {},
+): AsyncIterableIterator<AsyncFuture<T>> {
+  checkWaitOptions(options);
+  const all = collect(futures);
+  const total = all.size;
+  const ready: AsyncFuture<T>[] = [];
+  let yielded = 0;
+  let closed = false;
+  let timedOut = false;
+  let timer: TimerHandle | undefined;
+  let waiter: { resolve: (r: IteratorResult<AsyncFuture<T>>) => void; reject: (e: unknown) => void } | undefined;
+  const { timeout, signal } = options;
+
+  const pendingAll: AsyncFuture<T>[] = [];
+  for (const f of all) (f.done() ? ready : pendingAll).push(f);
+
+  const stop = () => {
+    closed = true;
+    clearTimer(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  const pump = () => {
+    if (waiter === undefined) return;
+    const w = waiter;
+    if (ready.length > 0) {
+      waiter = undefined;
+      yielded++;
+      if (yielded === total) stop();
+      w.resolve({ done: false, value: ready.shift() as AsyncFuture<T> });
+    } else if (closed || yielded === total) {
+      waiter = undefined;
+      const error = timedOut
+        ? new TimeoutError(`${total - yielded} (of ${total}) futures unfinished`)
+        : signal?.aborted && yielded < total
+          ? new CancelledError('asCompleted aborted', { cause: signal.reason })
+          : undefined;
+      stop();
+      timedOut = false;
+      if (error !== undefined) {
+        yielded = total; // later next() calls are done
+        w.reject(error);
+      } else w.resolve({ done: true, value: undefined });
+    }
+  };
+  const onAbort = () => {
+    closed = true;
+    pump();
+  };
+  for (const f of pendingAll) {
+    f.addDoneCallback(() => {
+      if (closed) return;
+      ready.push(f);
+      pump();
+    });
+  }
+  if (ready.length < total) {
+    if (timeout !== undefined) {
+      timer = setTimer(() => {
+        if (closed) return;
+        timedOut = true;
+        closed = true;
+        pump();
+      }, timeout);
+    }
+    if (signal?.aborted) closed = true;
+    else signal?.addEventListener('abort', onAbort);
+  }
+
+  const iterator: AsyncIterableIterator<AsyncFuture<T>> = {
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    next() {
+      return new Promise((resolve, reject) => {
+        if (waiter !== undefined) {
+          reject(new TypeError('asCompleted: next() called before the previous call settled'));
+          return;
+        }
+        waiter = { resolve, reject };
+        pump();
+      });
+    },
+    return(value?: unknown) {
+      stop();
+      ready.length = 0;
+      yielded = total;
+      return Promise.resolve({ done: true, value: value as AsyncFuture<T> });
+    },
+  };
+  return iterator;
+}

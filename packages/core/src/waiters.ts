@@ -1,0 +1,108 @@
+import { CancelledError } from './errors.js';
+import { checkSignal } from './validate.js';
+
+/** A place in a {@link Semaphore}'s or {@link RateLimiter}'s queue. */
+export interface Waiter {
+  /** Leave the queue; a no-op once granted or already cancelled. */
+  cancel(): void;
+}
+
+class Entry implements Waiter {
+  prev: Entry | undefined = undefined;
+  next: Entry | undefined = undefined;
+  linked = true;
+  constructor(
+    readonly list: WaiterList,
+    readonly grant: () => void,
+    readonly onCancel: (() => void) | undefined,
+  ) {}
+
+  cancel(): void {
+    if (!this.linked) return;
+    this.list.unlink(this);
+    this.onCancel?.();
+  }
+}
+
+/**
+ * A FIFO of grant callbacks: O(1) push, shift and removal of any waiter
+ * (a doubly linked list, so an aborted waiter in the middle costs nothing).
+ * @internal
+ */
+export class WaiterList {
+  #head: Entry | undefined = undefined;
+  #tail: Entry | undefined = undefined;
+  #size = 0;
+
+  /** Number of queued waiters. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Queue `grant` at the back; `onCancel` runs after a `cancel()` that removed it. */
+  push(grant: () => void, onCancel?: () => void): Waiter {
+    const entry = new Entry(this, grant, onCancel);
+    entry.prev = this.#tail;
+    if (this.#tail === undefined) this.#head = entry;
+    else this.#tail.next = entry;
+    this.#tail = entry;
+    this.#size++;
+    return entry;
+  }
+
+  /** Remove the front waiter and return its grant callback (not called). */
+  shift(): (() => void) | undefined {
+    const entry = this.#head;
+    if (entry === undefined) return undefined;
+    this.unlink(entry);
+    return entry.grant;
+  }
+
+  /** @internal */
+  unlink(entry: Entry): void {
+    if (entry.prev === undefined) this.#head = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === undefined) this.#tail = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = entry.next = undefined;
+    entry.linked = false;
+    this.#size--;
+  }
+}
+
+/**
+ * Promise-style waiting on top of a callback-style `enqueue`: resolves when
+ * granted; if `signal` aborts first, leaves the queue and rejects with
+ * `CancelledError(message, { cause: signal.reason })`. The abort listener is
+ * removed on either outcome.
+ * @internal
+ */
+export function waitForGrant(
+  enqueue: (grant: () => void) => Waiter,
+  signal: AbortSignal | undefined,
+  message: string,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal === undefined) {
+      enqueue(resolve);
+      return;
+    }
+    checkSignal('signal', signal);
+    if (signal.aborted) {
+      reject(new CancelledError(message, { cause: signal.reason }));
+      return;
+    }
+    let granted = false;
+    const onAbort = (): void => {
+      waiter.cancel();
+      reject(new CancelledError(message, { cause: signal.reason }));
+    };
+    const waiter = enqueue(() => {
+      granted = true;
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    // enqueue may grant synchronously; then there is nothing to listen for.
+    if (!granted) signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
