@@ -1,6 +1,6 @@
 import { CancelledError, ExecutorShutdownError, TimeoutError } from './errors.js';
 import { type AsyncFuture, reportError, toCancelledError } from './future.js';
-import { mapAll, MapIterator, prepareMap } from './map.js';
+import { MapIterator, mapAll, type PreparedMap, prepareMap } from './map.js';
 import { Notifier } from './notify.js';
 import {
   type ExecutorOptions,
@@ -539,7 +539,8 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.isShutdown) throw new ExecutorShutdownError(`executor${this.label()} is shut down: cannot ${method}`);
   }
 
-  private prepare<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions | undefined) {
+  /** @internal validate a map call against this executor's defaults (used by `MapRun` too) */
+  prepare<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions | undefined): PreparedMap {
     return prepareMap(this, this.defaults, fn, items, options);
   }
 

@@ -28,3 +28,25 @@ export {
   type WaitResult,
   wait,
 } from './wait.js';
+export {
+  type CompletedItem,
+  idleMapRunSnapshot,
+  MapRun,
+  type MapRunProgress,
+  type MapRunSnapshot,
+  type MapRunStatus,
+} from './map-run.js';
+export { type FetchParse, type FetchTaskOptions, fetchTask, parseRetryAfter } from './fetch.js';
+export {
+  type BatchProcessOptions,
+  batchProcess,
+  gatherWithConcurrency,
+  type ParallelOptions,
+  parallelFilter,
+  parallelMap,
+  type RetryOptions,
+  retry,
+} from './helpers.js';
+export { batched, zip } from './iterables.js';
+export { throttle } from './throttle.js';
+export { type WithTimeoutOptions, withTimeout } from './timeout.js';

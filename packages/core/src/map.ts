@@ -26,6 +26,8 @@ export interface PreparedMap {
   returnExceptions: boolean;
   onProgress: ((progress: MapProgress) => void) | undefined;
   signal: AbortSignal | undefined;
+  /** told of every item as it is submitted (used by `MapRun` to follow each item's state) */
+  observe: ((index: number, item: unknown, future: AsyncFuture<unknown>) => void) | undefined;
 }
 
 /** When neither `maxConcurrency` nor `maxWorkers` bounds a stream, it still pulls at most this many ahead. */
@@ -72,6 +74,7 @@ export function prepareMap(
     returnExceptions: o.returnExceptions ?? false,
     onProgress: o.onProgress,
     signal: o.signal,
+    observe: undefined,
   };
 }
 
@@ -164,6 +167,7 @@ abstract class MapRun {
     const task = this.p.host.enqueue(this.p.fn, r.value, this.p.opts, this.p.group);
     task._tag = this.pulled++;
     this.unfinished++;
+    this.p.observe?.(task._tag, r.value, task);
     this.track(task);
     task.addDoneCallback(this.onSettle);
   }

@@ -67,7 +67,6 @@ export class RateLimiter {
   #logStart = 0;
   #timer: TimerHandle | undefined = undefined;
   #timerAt = 0;
-  #draining = false;
 
   /** @param options `{ limit, interval, burst? }`, see {@link RateLimitOptions}. */
   constructor(options: RateLimitOptions) {
@@ -88,7 +87,7 @@ export class RateLimiter {
   /** `Date.now()` time at which the next token becomes available; `undefined` while `tokens > 0`. */
   get nextTokenAt(): number | undefined {
     const t = now();
-    const at = this.#readyAt(t);
+    const at = this.#dueAt(t);
     return at <= t ? undefined : at;
   }
 
@@ -97,15 +96,11 @@ export class RateLimiter {
     return this.#waiters.size;
   }
 
-  /**
-   * Take a token if one is available now and nobody is queued ahead; never
-   * waits. Waiters whose token fell due before the timer fired are served first.
-   */
+  /** Take a token if one is available now and nobody is queued ahead; never waits. */
   tryAcquire(): boolean {
-    if (this.#waiters.size > 0) this.#drain();
     if (this.#waiters.size > 0) return false;
     const t = now();
-    if (this.#readyAt(t) > t) return false;
+    if (this.#dueAt(t) > t) return false;
     this.#take(t);
     return true;
   }
@@ -129,9 +124,9 @@ export class RateLimiter {
   /**
    * Callback-style FIFO waiting for the executor. `grant` is called with the
    * token already taken: at once (before `enqueue` returns) if one is
-   * available and nobody is queued, else from the limiter's timer. `grant`
-   * must not throw. The handle's `cancel()` leaves the queue (a no-op after
-   * the grant).
+   * available and nobody is queued, else from the limiter's timer callback
+   * (never re-entrantly from another call on the limiter). `grant` must not
+   * throw. The handle's `cancel()` leaves the queue (a no-op after the grant).
    * @internal
    */
   enqueue(grant: () => void): Waiter {
@@ -140,8 +135,8 @@ export class RateLimiter {
       grant();
       return NOOP_WAITER;
     }
-    const waiter = this.#waiters.push(grant, () => this.#drain());
-    this.#drain();
+    const waiter = this.#waiters.push(grant, () => this.#schedule());
+    this.#schedule();
     return waiter;
   }
 
@@ -169,13 +164,12 @@ export class RateLimiter {
     return n - lo;
   }
 
-  /** The earliest time ≥ t at which a token is available (t itself if one is now). */
-  #readyAt(t: number): number {
+  /** When both rules next allow a start: ≤ t if one is allowed at t. */
+  #dueAt(t: number): number {
     this.#refill(t);
     const bucketAt = this.#bucket > 0 ? t : this.#created + (this.#epoch + 1) * this.interval;
-    const windowAt =
-      this.#log.length < this.limit ? t : (this.#log[this.#logStart] as number) + this.interval;
-    return Math.max(t, bucketAt, windowAt);
+    const windowAt = this.#log.length < this.limit ? t : (this.#log[this.#logStart] as number) + this.interval;
+    return Math.max(bucketAt, windowAt);
   }
 
   #take(t: number): void {
@@ -188,33 +182,31 @@ export class RateLimiter {
     }
   }
 
-  /** Serve waiters while tokens last, then arm one timer for the next, or none if nobody waits. */
+  /** The timer's callback: serve waiters while tokens last. Grants run only here, never inside a caller's call. */
   #drain(): void {
-    if (this.#draining) return; // a grant that re-enters; the outer loop carries on
-    this.#draining = true;
     try {
-      while (this.#waiters.size > 0) {
-        const t = now();
-        const at = this.#readyAt(t);
-        if (at > t) {
-          this.#arm(at, t);
-          return;
-        }
+      for (let t = now(); this.#waiters.size > 0 && this.#dueAt(t) <= t; t = now()) {
         this.#take(t);
         (this.#waiters.shift() as () => void)();
       }
-      this.#disarm();
     } finally {
-      this.#draining = false;
+      this.#schedule(); // even if a grant threw, the rest are not stranded
     }
   }
 
-  #arm(at: number, t: number): void {
+  /** Keep exactly one timer, for the moment the head waiter can be served, or none if nobody waits. */
+  #schedule(): void {
+    if (this.#waiters.size === 0) {
+      this.#disarm();
+      return;
+    }
+    const t = now();
+    const at = this.#dueAt(t);
     if (this.#timer !== undefined && this.#timerAt === at) return;
     this.#disarm();
     this.#timerAt = at;
-    // ceil: Date.now() is whole ms, so never fire before `at`; ≥ 1 so float error cannot spin.
-    const delay = Math.min(MAX_DELAY, Math.max(1, Math.ceil(at - t)));
+    // ceil: Date.now() counts whole ms, so the timer never fires before `at`.
+    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - t)));
     this.#timer = setTimer(() => {
       this.#timer = undefined;
       this.#drain();

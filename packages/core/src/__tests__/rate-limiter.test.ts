@@ -111,31 +111,29 @@ describe('RateLimiter', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('tryAcquire never overtakes queued waiters, even when tokens are due before the timer fired', async () => {
+  it('tryAcquire never overtakes queued waiters, even when tokens fell due before the timer fired', async () => {
     const limiter = new RateLimiter({ limit: 2, interval: 100 });
     expect([limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([true, true]);
     const times = acquireMany(limiter, 3);
-    vi.setSystemTime(150); // the clock moved on, the timer is late (a busy event loop)
+    vi.setSystemTime(150); // the clock moved on, the timer has not fired yet (a busy event loop)
     expect(limiter.tokens).toBe(2);
-    expect(limiter.tryAcquire()).toBe(false); // serves the 2 queued heads first
-    await Promise.resolve();
-    expect(times).toEqual([150, 150]);
-    expect(limiter.waiting).toBe(1);
     expect(limiter.tryAcquire()).toBe(false);
+    await vi.advanceTimersByTimeAsync(100); // the timer, due at fake-timer time 100, fires at Date.now() 250
+    expect(times).toEqual([250, 250]);
+    expect(limiter.waiting).toBe(1);
   });
 
-  it('enqueue grants synchronously when it can; tryAcquire takes a token left once the queue is served', () => {
-    const limiter = new RateLimiter({ limit: 2, interval: 100 });
+  it('enqueue grants synchronously only when a token is free and nobody waits', () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 100 });
     const first = vi.fn();
+    const second = vi.fn();
     limiter.enqueue(first).cancel(); // granted at once; cancel is then a no-op
     expect(first).toHaveBeenCalledOnce();
-    limiter.tryAcquire();
-    const granted = vi.fn();
-    limiter.enqueue(granted);
-    vi.setSystemTime(100);
-    expect(limiter.tryAcquire()).toBe(true);
-    expect(granted).toHaveBeenCalledOnce();
-    expect(vi.getTimerCount()).toBe(0);
+    expect(limiter.tokens).toBe(0);
+    limiter.enqueue(second);
+    expect(second).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(100);
+    expect(second).toHaveBeenCalledOnce();
   });
 
   it('rejects an already-aborted signal at once without taking a token', async () => {

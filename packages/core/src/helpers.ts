@@ -1,0 +1,158 @@
+/**
+ * One-shot helpers (pyferris, lionfuncs' AsyncUtils): each runs on a private
+ * executor for the length of one call, so they share every rule of the
+ * executor (limits, retries, cancellation) rather than re-implementing them.
+ */
+import { AsyncExecutor } from './executor.js';
+import { batched } from './iterables.js';
+import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type TaskOptions } from './options.js';
+import type { MapFn, TaskFn } from './task.js';
+import { checkFunction, checkInt, checkObject } from './validate.js';
+
+/** Options of {@link parallelMap} and {@link parallelFilter}. */
+export interface ParallelOptions extends MapOptions {
+  /** Items processed at once. @default 10 */
+  maxConcurrent?: number;
+}
+
+async function withExecutor<T>(maxConcurrent: number | undefined, run: (executor: AsyncExecutor) => Promise<T>): Promise<T> {
+  const maxWorkers =
+    maxConcurrent === undefined ? DEFAULT_EXECUTOR_OPTIONS.maxWorkers : checkInt('maxConcurrent', maxConcurrent, 1, true);
+  const executor = new AsyncExecutor({ maxWorkers });
+  try {
+    return await run(executor);
+  } finally {
+    void executor.shutdown({ wait: false });
+  }
+}
+
+function split<O extends { maxConcurrent?: number }>(options: O | undefined): [number | undefined, Omit<O, 'maxConcurrent'>] {
+  if (options === undefined) return [undefined, {} as Omit<O, 'maxConcurrent'>];
+  checkObject('options', options);
+  const { maxConcurrent, ...rest } = options;
+  return [maxConcurrent, rest];
+}
+
+/**
+ * `fn` over every item, at most `maxConcurrent` at once; results in input order.
+ * @example
+ * const pages = await parallelMap((url, { signal }) => fetch(url, { signal }).then((r) => r.text()), urls, { maxConcurrent: 4 });
+ */
+export function parallelMap<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: ParallelOptions): Promise<Awaited<R>[]> {
+  try {
+    const [maxConcurrent, rest] = split(options);
+    return withExecutor(maxConcurrent, (executor) => executor.map(fn, items, rest));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The items whose async predicate holds, in input order, at most `maxConcurrent` at once.
+ * @example
+ * const alive = await parallelFilter(async (host) => ping(host), hosts, { maxConcurrent: 8 });
+ */
+export function parallelFilter<I>(
+  pred: MapFn<I, unknown>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options?: Omit<ParallelOptions, 'returnExceptions'>,
+): Promise<I[]> {
+  try {
+    const [maxConcurrent, rest] = split(options);
+    return withExecutor(maxConcurrent, (executor) => executor.filter(pred, items, rest));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Run the thunks at most `n` at once; results in input order. With
+ * `returnExceptions`, a failure takes its place in the results instead of
+ * rejecting.
+ * @example
+ * const [a, b] = await gatherWithConcurrency(2, [() => load('a'), () => load('b')]);
+ */
+export function gatherWithConcurrency<T>(
+  n: number,
+  thunks: Iterable<() => T | PromiseLike<T>>,
+  options: { returnExceptions?: boolean } = {},
+): Promise<(Awaited<T> | Error)[]> {
+  try {
+    checkInt('n', n, 1, true);
+    return parallelMap((thunk: () => T | PromiseLike<T>) => {
+      checkFunction('thunk', thunk);
+      return thunk();
+    }, thunks, { ...options, maxConcurrent: n });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Options of {@link retry}: the executor's retry and timeout settings. */
+export type RetryOptions = Pick<
+  TaskOptions,
+  'retries' | 'retryDelay' | 'backoff' | 'maxRetryDelay' | 'jitter' | 'retryIf' | 'timeout' | 'signal' | 'name'
+>;
+
+/**
+ * Call `fn(ctx)` until it succeeds or the retries are spent; rejects with the
+ * last attempt's own error. `ctx.attempt` counts from 1.
+ * @example
+ * const data = await retry(({ signal }) => fetchJson(url, signal), { retries: 3, retryDelay: 200 });
+ */
+export function retry<T>(fn: TaskFn<T>, options: RetryOptions = {}): Promise<Awaited<T>> {
+  try {
+    checkFunction('fn', fn);
+    return withExecutor(1, (executor) => executor.submit(fn, options).result());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Options of {@link batchProcess}. */
+export interface BatchProcessOptions<R> {
+  /** Items per batch. @default 10 */
+  batchSize?: number;
+  /** Items of a batch processed at once. @default 10 */
+  maxConcurrent?: number;
+  /** Called once per batch, in order, with that batch's results. */
+  onBatchComplete?: (results: (R | Error)[], batchIndex: number) => void | PromiseLike<void>;
+  /** Extra attempts per item. @default 0 */
+  retries?: number;
+  /** First wait before a retry, in ms. @default 100 */
+  retryDelay?: number;
+  /** Put a failed item's error in the results instead of rejecting. @default false */
+  returnExceptions?: boolean;
+  /** Aborting it cancels the items in flight and rejects. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Process `items` batch by batch (`batchSize` at a time, `maxConcurrent` of a
+ * batch at once); results in input order. `onBatchComplete(results, index)`
+ * runs once after each batch.
+ * @example
+ * const saved = await batchProcess(rows, (row) => db.insert(row), { batchSize: 100, maxConcurrent: 4 });
+ */
+export async function batchProcess<I, R>(
+  items: Iterable<I> | AsyncIterable<I>,
+  processor: MapFn<I, R>,
+  options: BatchProcessOptions<Awaited<R>> = {},
+): Promise<(Awaited<R> | Error)[]> {
+  checkObject('options', options);
+  checkFunction('processor', processor);
+  const { batchSize = 10, maxConcurrent, onBatchComplete, ...mapOptions } = options;
+  checkInt('batchSize', batchSize, 1);
+  if (onBatchComplete !== undefined) checkFunction('onBatchComplete', onBatchComplete);
+  const batches = batched(items as Iterable<I>, batchSize) as Iterable<I[]> | AsyncIterable<I[]>;
+  return withExecutor(maxConcurrent, async (executor) => {
+    const results: (Awaited<R> | Error)[] = [];
+    let index = 0;
+    for await (const batch of batches) {
+      const batchResults = await executor.map(processor, batch, mapOptions);
+      results.push(...batchResults);
+      await onBatchComplete?.(batchResults, index++);
+    }
+    return results;
+  });
+}

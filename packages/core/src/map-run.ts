@@ -1,0 +1,238 @@
+import { CancelledError } from './errors.js';
+import type { AsyncExecutor } from './executor.js';
+import type { AsyncFuture, FutureState } from './future.js';
+import { mapAll } from './map.js';
+import { Notifier } from './notify.js';
+import type { MapOptions } from './options.js';
+import type { MapFn, Task } from './task.js';
+import { now } from './time.js';
+
+/** Where a {@link MapRun} is. */
+export type MapRunStatus = 'idle' | 'running' | 'success' | 'error' | 'cancelled';
+
+/** Counts of a run's items by where they are. */
+export interface MapRunProgress {
+  /** Items known so far (all of them for an array). */
+  readonly total: number;
+  /** Items finished (succeeded or failed). */
+  readonly done: number;
+  readonly failed: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly retrying: number;
+}
+
+/** One finished item, in completion order. */
+export interface CompletedItem<I, R> {
+  readonly index: number;
+  readonly item: I;
+  readonly value?: R;
+  readonly error?: unknown;
+  /** `Date.now()` when it finished. */
+  readonly at: number;
+}
+
+/** The observable state of a {@link MapRun}: immutable, replaced on change. */
+export interface MapRunSnapshot<I, R> {
+  readonly status: MapRunStatus;
+  /** `results[i]` is set as soon as item `i` succeeds (holes until then). */
+  readonly results: readonly (R | undefined)[];
+  /** `errors[i]` is set when item `i` failed (after its retries) or was cancelled. */
+  readonly errors: readonly unknown[];
+  /** `attempts[i]`: attempts started for item `i` so far. */
+  readonly attempts: readonly number[];
+  /** `states[i]`: where item `i` is (`undefined` before it was pulled). */
+  readonly states: readonly (FutureState | undefined)[];
+  /** Finished items in completion order. */
+  readonly completed: readonly CompletedItem<I, R>[];
+  readonly progress: MapRunProgress;
+  /** The error that ended the run (`status: 'error'` or `'cancelled'`). */
+  readonly error: unknown;
+  readonly startedAt: number | undefined;
+  readonly finishedAt: number | undefined;
+}
+
+const EMPTY_PROGRESS: MapRunProgress = Object.freeze({ total: 0, done: 0, failed: 0, running: 0, queued: 0, retrying: 0 });
+
+/** The snapshot of a run that has not started: also the server snapshot of the React hooks. */
+export function idleMapRunSnapshot<I, R>(total = 0): MapRunSnapshot<I, R> {
+  return Object.freeze({
+    status: 'idle',
+    results: [],
+    errors: [],
+    attempts: [],
+    states: [],
+    completed: [],
+    progress: total === 0 ? EMPTY_PROGRESS : Object.freeze({ ...EMPTY_PROGRESS, total }),
+    error: undefined,
+    startedAt: undefined,
+    finishedAt: undefined,
+  });
+}
+
+/**
+ * One `map` call whose progress can be watched: per-item results, errors,
+ * attempts and states, and completion order — the state the React hooks
+ * render, computed here so that they only subscribe. Notifications are
+ * batched per microtask; the snapshot is rebuilt only when read after a change.
+ *
+ * @example
+ * const run = new MapRun(executor, (id, { signal }) => fetchUser(id, signal), ids, { retries: 2 });
+ * run.subscribe(() => render(run.getSnapshot().progress));
+ * run.start();
+ */
+export class MapRun<I, R> {
+  private status: MapRunStatus = 'idle';
+  private readonly items: I[] = [];
+  private readonly futures: AsyncFuture<unknown>[] = [];
+  private readonly completed: CompletedItem<I, R>[] = [];
+  private readonly results: (R | undefined)[] = [];
+  private readonly errors: unknown[] = [];
+  private error: unknown = undefined;
+  private startedAt: number | undefined;
+  private finishedAt: number | undefined;
+  private total: number;
+  private snapshot: MapRunSnapshot<I, R>;
+  private dirty = false;
+  private readonly notifier = new Notifier();
+  private readonly controller = new AbortController();
+  private unsubscribe: (() => void) | undefined;
+  private promise: Promise<R[]> | undefined;
+
+  constructor(
+    private readonly executor: AsyncExecutor,
+    private readonly fn: MapFn<I, R>,
+    private readonly source: Iterable<I> | AsyncIterable<I>,
+    private readonly options: MapOptions = {},
+  ) {
+    this.total = Array.isArray(source) ? source.length : 0;
+    this.snapshot = idleMapRunSnapshot(this.total);
+  }
+
+  /** Start the run (once; later calls return the same promise). The promise never rejects unhandled: a failure also shows in the snapshot. */
+  start(): Promise<R[]> {
+    if (this.promise !== undefined) return this.promise;
+    const external = this.options.signal;
+    const signal = external === undefined ? this.controller.signal : AbortSignal.any([external, this.controller.signal]);
+    const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal });
+    p.observe = (index, item, future) => {
+      this.items[index] = item as I;
+      this.futures[index] = future;
+      if (index >= this.total) this.total = index + 1;
+      future.addDoneCallback(this.onItemDone);
+      this.changed();
+    };
+    this.status = 'running';
+    this.startedAt = now();
+    this.unsubscribe = this.executor.subscribe(this.changed);
+    const promise = mapAll(p) as Promise<R[]>;
+    promise.then(
+      () => this.finish('success', undefined),
+      (error: unknown) => this.finish(error instanceof CancelledError ? 'cancelled' : 'error', error),
+    );
+    this.promise = promise;
+    this.changed();
+    return promise;
+  }
+
+  /** Cancel the run: in-flight items are cancelled (their signals abort), the run ends as `'cancelled'`. */
+  cancel(reason?: unknown): void {
+    if (this.status === 'idle') {
+      this.status = 'cancelled';
+      this.changed();
+      return;
+    }
+    this.controller.abort(reason ?? new CancelledError('map run cancelled'));
+  }
+
+  /** Bound: pass it bare to `useSyncExternalStore`. */
+  readonly subscribe = (listener: () => void): (() => void) => this.notifier.subscribe(listener);
+
+  /** Bound. The same object until something changes. */
+  readonly getSnapshot = (): MapRunSnapshot<I, R> => {
+    if (this.dirty) {
+      this.dirty = false;
+      this.snapshot = this.build();
+    }
+    return this.snapshot;
+  };
+
+  /** Listeners attached now. */
+  get subscriberCount(): number {
+    return this.notifier.size;
+  }
+
+  private readonly onItemDone = (future: AsyncFuture<unknown>): void => {
+    const task = future as Task<unknown>;
+    const index = task._tag;
+    const item = this.items[index] as I;
+    const at = now();
+    if (task.state === 'succeeded') {
+      const value = task._outcome as R;
+      this.results[index] = value;
+      this.completed.push(Object.freeze({ index, item, value, at }));
+    } else {
+      const error = task._outcome;
+      this.errors[index] = error;
+      this.completed.push(Object.freeze({ index, item, error, at }));
+    }
+    this.changed();
+  };
+
+  private finish(status: MapRunStatus, error: unknown): void {
+    if (this.status !== 'running') return;
+    this.status = status;
+    this.error = error;
+    this.finishedAt = now();
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.changed();
+  }
+
+  private readonly changed = (): void => {
+    this.dirty = true;
+    this.notifier.notify();
+  };
+
+  private build(): MapRunSnapshot<I, R> {
+    let done = 0;
+    let failed = 0;
+    let running = 0;
+    let queued = 0;
+    let retrying = 0;
+    const states: (FutureState | undefined)[] = [];
+    const attempts: number[] = [];
+    for (let i = 0; i < this.futures.length; i++) {
+      const f = this.futures[i];
+      if (f === undefined) {
+        states.push(undefined);
+        attempts.push(0);
+        continue;
+      }
+      const s = f.state;
+      states.push(s);
+      attempts.push(f.attempt);
+      if (s === 'succeeded') done++;
+      else if (s === 'failed' || s === 'cancelled') {
+        done++;
+        failed++;
+      } else if (s === 'running') running++;
+      else if (s === 'retrying') retrying++;
+      else queued++;
+    }
+    // Items not pulled from the source yet wait like queued ones.
+    queued += Math.max(0, this.total - this.futures.length);
+    return Object.freeze({
+      status: this.status,
+      results: Object.freeze(this.results.slice()),
+      errors: Object.freeze(this.errors.slice()),
+      attempts: Object.freeze(attempts),
+      states: Object.freeze(states),
+      completed: Object.freeze(this.completed.slice()),
+      progress: Object.freeze({ total: this.total, done, failed, running, queued, retrying }),
+      error: this.error,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+    });
+  }
+}
