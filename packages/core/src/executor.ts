@@ -196,7 +196,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.drain();
   }
 
-  /** Resolves when nothing is queued, running or retrying. */
+  /** Resolves when nothing is queued, running or retrying, and every cancelled task's function has returned (its slot is free). */
   onIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -206,7 +206,9 @@ export class AsyncExecutor implements AsyncDisposable {
   resize(maxWorkers: number): void {
     checkInt('maxWorkers', maxWorkers, 1, true);
     this.maxWorkers = maxWorkers;
-    this.freeIds = this.freeIds.filter((id) => id < maxWorkers);
+    // Free ids are the ids below the new size that are not busy (a shrink dropped some; a grow brings them back).
+    this.freeIds = [];
+    for (let id = Math.min(this.nextWorkerId, maxWorkers) - 1; id >= 0; id--) if (this.slots[id] === undefined) this.freeIds.push(id);
     this.changed();
     this.drain();
     for (const pump of [...this.pumps]) pump();
@@ -402,6 +404,7 @@ export class AsyncExecutor implements AsyncDisposable {
       else this.attemptFailed(task, attempt, value);
     }
     this.drain();
+    if (!live) this.wakeIdle(); // a cancelled or timed-out attempt gave its slot back at last
   }
 
   private onTimeout(task: Task<unknown>, attempt: Attempt, timeout: number): void {
@@ -428,7 +431,8 @@ export class AsyncExecutor implements AsyncDisposable {
       }
     }
     if (!again) {
-      this.settle(task, 'failed', error);
+      // A task that throws CancelledError itself is cancelled, as in concurrent.futures.
+      this.settle(task, error instanceof CancelledError ? 'cancelled' : 'failed', error);
       return;
     }
     const delayMs = retryDelayFor(opts, n, error);
@@ -486,8 +490,9 @@ export class AsyncExecutor implements AsyncDisposable {
       attempt.live = false;
       clearTimer(attempt.timer);
       attempt.abort(error); // the slot stays taken until the task's promise settles
-    } else if (task._state === 'queued' && attempt !== undefined && attempt.slot) {
-      this.releaseSlot(attempt); // it held a slot while waiting for a token
+    } else if (task._state === 'queued' && attempt !== undefined && attempt.slot && attempt.attempt === 0) {
+      // it held a slot while waiting for a token (an attempt that ran, timed out and still holds its slot keeps it)
+      this.releaseSlot(attempt);
     }
     this.settle(task, 'cancelled', error);
     this.drain();
@@ -520,6 +525,10 @@ export class AsyncExecutor implements AsyncDisposable {
     task._settle(state, outcome);
     this.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
     this.changed();
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -527,8 +536,9 @@ export class AsyncExecutor implements AsyncDisposable {
     }
   }
 
+  /** Nothing queued, running or retrying, and no slot still held by a cancelled or timed-out attempt. */
   private isIdle(): boolean {
-    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0;
+    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.active === 0;
   }
 
   private readonly onAbort = (): void => {

@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { defineConfig, devices } from '@playwright/test';
+
+const PORT = 4173;
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Path written by `node scripts/ensure-chromium.mjs`. */
+function cachedChromiumPath(): string | undefined {
+  try {
+    const path = readFileSync('node_modules/.cache/fanout-chromium-path', 'utf8').trim();
+    return path !== '' && existsSync(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/**
+ * CHROMIUM_PATH, else the path ensure-chromium found, else /usr/bin/chromium. If none of them
+ * exists and PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is not set, Playwright's own browser is used.
+ */
+function chromiumPath(): string | undefined {
+  const fromEnv = process.env.CHROMIUM_PATH;
+  if (fromEnv) return fromEnv;
+  const found = cachedChromiumPath() ?? (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  if (found) return found;
+  return truthy(process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD) ? '/usr/bin/chromium' : undefined;
+}
+
+const executablePath = chromiumPath();
+
+export default defineConfig({
+  testDir: './e2e',
+  timeout: 30_000,
+  retries: process.env.CI ? 1 : 0,
+  workers: 1,
+  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  // Playwright empties outputDir at start: keep it apart from the JSON report above.
+  outputDir: 'test-results/e2e-artifacts',
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: {
+          ...(executablePath === undefined ? {} : { executablePath }),
+          args: CHROMIUM_ARGS,
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: 'npm run build --prefix apps/demo && npm run preview --prefix apps/demo',
+    url: `http://127.0.0.1:${PORT}`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 120_000,
+    stdout: 'pipe',
+  },
+});
