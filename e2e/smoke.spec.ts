@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+interface Stats {
+  inFlight: number;
+  maxInFlight: number;
+  total: number;
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  aborted: number;
+  maxInWindow: number;
+  windowMs: number;
+  config: Record<string, unknown>;
+}
+
+interface ApiResponse<T> {
+  status: number;
+  cacheControl: string | null;
+  body: T;
+}
+
+/** `fetch` from inside the page (same origin as the demo). */
+async function api<T>(page: Page, path: string, init?: { method: string; body?: string }): Promise<ApiResponse<T>> {
+  return page.evaluate(
+    async ({ path, init }) => {
+      const res = await fetch(path, init ?? {});
+      return { status: res.status, cacheControl: res.headers.get('cache-control'), body: (await res.json()) as T };
+    },
+    { path, init },
+  );
+}
+
+test('the demo renders and its mock API answers', async ({ page }, testInfo) => {
+  await page.goto('/');
+  await expect(page).toHaveTitle(/fanout/i);
+  await expect(page.getByRole('heading', { name: /fanout/i }).first()).toBeVisible();
+
+  const stats = await api<Stats>(page, '/api/stats');
+  expect(stats.status).toBe(200);
+  expect(stats.cacheControl).toBe('no-store');
+  for (const key of ['inFlight', 'maxInFlight', 'total', 'ok', 'rateLimited', 'failed', 'aborted', 'maxInWindow', 'windowMs'] as const) {
+    expect(typeof stats.body[key], key).toBe('number');
+  }
+  expect(stats.body.config).toMatchObject({ rateLimit: expect.any(Number), rateInterval: stats.body.windowMs });
+
+  // One request through the page, with failures off, then back to the defaults.
+  const reset = await api<Stats>(page, '/api/reset', {
+    method: 'POST',
+    body: JSON.stringify({ failureRate: 0, minDelayMs: 0, maxDelayMs: 10 }),
+  });
+  expect(reset.body).toMatchObject({ total: 0, ok: 0, inFlight: 0 });
+  const item = await api<{ id: string; value: string; servedAt: number }>(page, '/api/items/7');
+  expect(item.status).toBe(200);
+  expect(item.body).toMatchObject({ id: '7', value: 'value-7' });
+  const after = await api<Stats>(page, '/api/stats');
+  expect(after.body).toMatchObject({ total: 1, ok: 1, inFlight: 0, maxInFlight: 1, maxInWindow: 1 });
+  await api<Stats>(page, '/api/reset', { method: 'POST' });
+
+  await page.screenshot({ path: join(testInfo.project.outputDir, 'smoke.png'), fullPage: true });
+});
+
+test('a fetch aborted in the page is counted as aborted by the mock API', async ({ page }) => {
+  await page.goto('/');
+  await api<Stats>(page, '/api/reset', {
+    method: 'POST',
+    body: JSON.stringify({ failureRate: 0, minDelayMs: 5000, maxDelayMs: 5000 }),
+  });
+  await page.evaluate(() => {
+    const controller = new AbortController();
+    (window as unknown as { abortSlow: () => void }).abortSlow = () => controller.abort();
+    fetch('/api/items/slow', { signal: controller.signal }).catch(() => undefined);
+  });
+  await expect.poll(async () => (await api<Stats>(page, '/api/stats')).body.inFlight).toBe(1);
+  await page.evaluate(() => (window as unknown as { abortSlow: () => void }).abortSlow());
+  await expect
+    .poll(async () => (await api<Stats>(page, '/api/stats')).body)
+    .toMatchObject({ inFlight: 0, aborted: 1, ok: 0, total: 1 });
+  await api<Stats>(page, '/api/reset', { method: 'POST' });
+});
