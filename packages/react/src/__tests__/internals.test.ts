@@ -1,0 +1,58 @@
+import { AsyncExecutor } from '@fanout/core';
+import { describe, expect, it, vi } from 'vitest';
+import { release, retain } from '../deferred-release.js';
+import { sameKey } from '../same-key.js';
+import { idleExecutorSnapshot } from '../server-snapshot.js';
+
+describe('sameKey', () => {
+  it('compares arrays element by element with Object.is, like a dependency array', () => {
+    const o = {};
+    expect(sameKey([1, 'a', o], [1, 'a', o])).toBe(true);
+    expect(sameKey([Number.NaN], [Number.NaN])).toBe(true);
+    expect(sameKey([0], [-0])).toBe(false);
+    expect(sameKey([1, 2], [1, 2, 3])).toBe(false);
+    expect(sameKey([{}], [{}])).toBe(false);
+    expect(sameKey('k', 'k')).toBe(true);
+    expect(sameKey(new Set([1]), new Set([1]))).toBe(false);
+  });
+});
+
+describe('release / retain', () => {
+  it('tears down in a microtask unless retained first', async () => {
+    const owner = {};
+    const teardown = vi.fn();
+    release(owner, teardown);
+    retain(owner);
+    await Promise.resolve();
+    expect(teardown).not.toHaveBeenCalled();
+    release(owner, teardown);
+    await Promise.resolve();
+    expect(teardown).toHaveBeenCalledTimes(1);
+    retain(owner); // nothing pending: no-op
+  });
+});
+
+describe('idleExecutorSnapshot', () => {
+  it('keeps the configuration, zeroes the activity, and is stable', async () => {
+    const executor = new AsyncExecutor({ name: 'x', maxWorkers: 2 });
+    const future = executor.submit(() => new Promise((r) => setTimeout(r, 5)));
+    const idle = idleExecutorSnapshot(executor);
+    expect(idle).toEqual({
+      name: 'x',
+      maxWorkers: 2,
+      paused: false,
+      shutdown: false,
+      queued: 0,
+      running: 0,
+      retrying: 0,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+      submitted: 0,
+      workers: [{ id: 0 }, { id: 1 }],
+    });
+    expect(Object.isFrozen(idle)).toBe(true);
+    expect(idleExecutorSnapshot(executor)).toBe(idle);
+    await future;
+  });
+});

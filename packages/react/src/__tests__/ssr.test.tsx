@@ -1,0 +1,110 @@
+import { AsyncExecutor } from '@fanout/core';
+import { act } from '@testing-library/react';
+import { type ReactNode, StrictMode } from 'react';
+import { hydrateRoot, type Root } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ExecutorProvider } from '../context.js';
+import { useAsCompleted } from '../use-as-completed.js';
+import { useExecutor } from '../use-executor.js';
+import { useMap } from '../use-map.js';
+import { sleep, tick } from './test-utils.js';
+
+const fn = vi.fn(async (ms: number) => {
+  await sleep(ms);
+  return ms;
+});
+
+function MapView({ items }: { items: number[] }): ReactNode {
+  const { status, progress, results } = useMap(fn, items);
+  return (
+    <p id="map">
+      {status} {progress.done}/{progress.total} [{results.join(',')}]
+    </p>
+  );
+}
+
+function CompletedView({ items }: { items: number[] }): ReactNode {
+  const { status, completed } = useAsCompleted(fn, items);
+  return (
+    <p id="completed">
+      {status} [{completed.map((c) => c.index).join(',')}]
+    </p>
+  );
+}
+
+function PoolView(): ReactNode {
+  const { snapshot } = useExecutor();
+  return (
+    <p id="pool">
+      {snapshot.name} {snapshot.maxWorkers} workers, {snapshot.running} running, {snapshot.submitted} submitted
+    </p>
+  );
+}
+
+function OwnedPoolView(): ReactNode {
+  const { snapshot } = useExecutor({ maxWorkers: 2 });
+  return (
+    <p id="owned">
+      {snapshot.maxWorkers} / {snapshot.workers.length}
+    </p>
+  );
+}
+
+function App({ executor }: { executor: AsyncExecutor }): ReactNode {
+  return (
+    <StrictMode>
+      <ExecutorProvider executor={executor}>
+        <MapView items={[30, 10]} />
+        <CompletedView items={[30, 10]} />
+        <PoolView />
+        <OwnedPoolView />
+      </ExecutorProvider>
+    </StrictMode>
+  );
+}
+
+describe('server rendering', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    fn.mockClear();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('renderToString renders the idle server snapshot and runs nothing', () => {
+    const executor = new AsyncExecutor({ name: 'ssr', maxWorkers: 3 });
+    const html = renderToString(<App executor={executor} />);
+    expect(html).toContain('idle<!-- --> <!-- -->0<!-- -->/<!-- -->2');
+    expect(html).toMatch(/id="completed">idle/);
+    expect(html).toMatch(/ssr<!-- --> <!-- -->3<!-- --> workers, <!-- -->0<!-- --> running/);
+    expect(html).toMatch(/id="owned">2<!-- --> \/ <!-- -->2/);
+    expect(fn).not.toHaveBeenCalled();
+    expect(executor.getSnapshot().submitted).toBe(0);
+    expect(executor.subscriberCount).toBe(0);
+  });
+
+  it('hydrates without a warning, then runs on the client', async () => {
+    const html = renderToString(<App executor={new AsyncExecutor({ name: 'ssr', maxWorkers: 3 })} />);
+    const container = document.createElement('div');
+    container.innerHTML = html;
+    document.body.append(container);
+    const error = vi.spyOn(console, 'error');
+    const executor = new AsyncExecutor({ name: 'ssr', maxWorkers: 3 });
+    let root: Root | undefined;
+    await act(async () => {
+      root = hydrateRoot(container, <App executor={executor} />, { onRecoverableError: (e) => console.error(e) });
+    });
+    expect(error).not.toHaveBeenCalled();
+    await tick(32);
+    expect(container.querySelector('#map')?.textContent).toBe('success 2/2 [30,10]');
+    expect(container.querySelector('#completed')?.textContent).toBe('success [1,0]');
+    expect(container.querySelector('#pool')?.textContent).toBe('ssr 3 workers, 0 running, 4 submitted');
+    expect(fn).toHaveBeenCalledTimes(4);
+    act(() => root?.unmount());
+    container.remove();
+    expect(error).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,346 @@
+import { AsyncExecutor, CancelledError, RateLimiter, type TaskContext, TimeoutError } from '@fanout/core';
+import { act, renderHook } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ExecutorProvider } from '../context.js';
+import { useMap } from '../use-map.js';
+import { created } from './spy-core.js';
+import { deferred, flush, sleep, tick, untilAborted } from './test-utils.js';
+
+vi.mock('@fanout/core', async (importOriginal) => (await import('./spy-core.js')).spyCore(await importOriginal()));
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  created.reset();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const double = async (ms: number) => {
+  await sleep(ms);
+  return ms * 2;
+};
+
+describe('useMap (StrictMode)', () => {
+  it('fills results[i] as item i finishes, in input order', async () => {
+    const { result } = renderHook(() => useMap(double, [40, 10, 20]));
+    expect(result.current.status).toBe('running');
+    expect(result.current.progress).toMatchObject({ total: 3, done: 0, running: 3 });
+    // Renders happen on animation frames (every 16 ms under fake timers).
+    await tick(16);
+    expect(result.current.results).toEqual([undefined, 20]);
+    expect(result.current.progress).toMatchObject({ done: 1, running: 2 });
+    await tick(16);
+    expect(result.current.results).toEqual([undefined, 20, 40]);
+    await tick(16);
+    expect(result.current).toMatchObject({ status: 'success', results: [80, 20, 40], error: undefined });
+    expect(result.current.progress).toEqual({ total: 3, done: 3, failed: 0, running: 0, queued: 0, retrying: 0 });
+    expect(result.current.attempts).toEqual([1, 1, 1]);
+  });
+
+  it('creates exactly one executor and runs each item exactly once', async () => {
+    const calls = new Map<number, number>();
+    const fn = (x: number) => {
+      calls.set(x, (calls.get(x) ?? 0) + 1);
+      return sleep(5).then(() => x);
+    };
+    const { result } = renderHook(() => useMap(fn, [1, 2, 3, 4]));
+    await tick(20);
+    expect(result.current.status).toBe('success');
+    expect(result.current.results).toEqual([1, 2, 3, 4]);
+    expect([...calls.values()]).toEqual([1, 1, 1, 1]);
+    expect(created.executors).toHaveLength(1);
+    expect(created.executors[0]?.getSnapshot()).toMatchObject({
+      submitted: 4,
+      succeeded: 4,
+      cancelled: 0,
+      shutdown: false,
+    });
+  });
+
+  it('unmount aborts every task signal, settles every future and leaves no listener', async () => {
+    const signals: AbortSignal[] = [];
+    const { result, unmount } = renderHook(() =>
+      useMap(
+        (_: number, { signal }: TaskContext) => {
+          signals.push(signal);
+          return untilAborted(signal);
+        },
+        [1, 2, 3, 4, 5],
+      ),
+    );
+    await tick();
+    expect(result.current.progress.running).toBe(5);
+    const executor = created.executors[0] as AsyncExecutor;
+    unmount();
+    await flush();
+    expect(signals).toHaveLength(5);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(executor.getSnapshot()).toMatchObject({ shutdown: true, running: 0, queued: 0, cancelled: 5 });
+    expect(executor.subscriberCount).toBe(0);
+    expect(created.runs.length).toBeGreaterThan(0);
+    expect(created.runs.every((run) => run.subscriberCount === 0)).toBe(true);
+  });
+
+  it('with a shared executor, unmount cancels the run but leaves the executor open', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const signals: AbortSignal[] = [];
+    const wrapper = ({ children }: { children?: ReactNode }) => (
+      <ExecutorProvider executor={executor}>{children}</ExecutorProvider>
+    );
+    const { unmount } = renderHook(
+      () =>
+        useMap(
+          (_: number, { signal }: TaskContext) => {
+            signals.push(signal);
+            return untilAborted(signal);
+          },
+          [1, 2, 3, 4],
+        ),
+      { wrapper },
+    );
+    await tick();
+    expect(executor.getSnapshot()).toMatchObject({ running: 2, queued: 2 });
+    unmount();
+    await flush();
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    expect(executor.getSnapshot()).toMatchObject({ shutdown: false, running: 0, queued: 0, cancelled: 4 });
+    expect(executor.subscriberCount).toBe(0);
+    expect(created.runs.every((run) => run.subscriberCount === 0)).toBe(true);
+    expect(await executor.submit(() => 'still open')).toBe('still open');
+  });
+
+  it('a new array literal with the same elements does not restart; different elements do', async () => {
+    const calls: [string, AbortSignal][] = [];
+    const fn = (x: string, { signal }: TaskContext) => {
+      calls.push([x, signal]);
+      return untilAborted(signal);
+    };
+    const { result, rerender } = renderHook(({ a, b }) => useMap(fn, [a, b]), {
+      initialProps: { a: 'a', b: 'b' },
+    });
+    await tick();
+    const runs = created.runs.length;
+    rerender({ a: 'a', b: 'b' });
+    await tick();
+    expect(created.runs.length).toBe(runs);
+    expect(calls.map(([x]) => x)).toEqual(['a', 'b']);
+    expect(result.current.status).toBe('running');
+
+    rerender({ a: 'a', b: 'c' });
+    await tick();
+    expect(calls.map(([x, signal]) => [x, signal.aborted])).toEqual([
+      ['a', true],
+      ['b', true],
+      ['a', false],
+      ['c', false],
+    ]);
+    expect(result.current.status).toBe('running');
+    expect(result.current.progress).toMatchObject({ total: 2, running: 2 });
+    const old = created.runs.find((run) => run.getSnapshot().status === 'cancelled');
+    expect(old).toBeDefined();
+  });
+
+  it('options.key decides instead of the items', async () => {
+    let calls = 0;
+    const fn = (x: number) => {
+      calls++;
+      return x;
+    };
+    const { result, rerender } = renderHook(({ ids, key }) => useMap(fn, ids, { key }), {
+      initialProps: { ids: [1, 2], key: 'k1' },
+    });
+    await tick();
+    expect(result.current.results).toEqual([1, 2]);
+    rerender({ ids: [3, 4], key: 'k1' });
+    await tick();
+    expect(calls).toBe(2);
+    expect(result.current.results).toEqual([1, 2]);
+    rerender({ ids: [3, 4], key: 'k2' });
+    await tick();
+    expect(calls).toBe(4);
+    expect(result.current.results).toEqual([3, 4]);
+  });
+
+  it('a new fn closure each render is no change, and the latest fn is called', async () => {
+    const gate = deferred();
+    const { result, rerender } = renderHook(
+      ({ suffix }) =>
+        useMap(
+          async (x: number) => {
+            if (x === 0) await gate.promise;
+            return `${x}${suffix}`;
+          },
+          [0, 1],
+          { maxConcurrency: 1 },
+        ),
+      { initialProps: { suffix: 'a' } },
+    );
+    await tick();
+    const runs = created.runs.length;
+    rerender({ suffix: 'b' });
+    gate.resolve();
+    await tick();
+    expect(created.runs.length).toBe(runs);
+    expect(result.current.status).toBe('success');
+    expect(result.current.results).toEqual(['0a', '1b']);
+  });
+
+  it('shows attempts while an item retries, with status running', async () => {
+    const fn = async (x: number, { attempt }: TaskContext) => {
+      await sleep(10);
+      if (x === 1 && attempt < 3) throw new Error(`flaky ${attempt}`);
+      return x;
+    };
+    const { result } = renderHook(() => useMap(fn, [0, 1], { retries: 3, retryDelay: 100, jitter: 'none' }), {});
+    await tick(16); // t=16: item 1's first attempt failed at t=10; the retry waits until t=110
+    expect(result.current.status).toBe('running');
+    expect(result.current.attempts).toEqual([1, 1]);
+    expect(result.current.progress).toMatchObject({ done: 1, retrying: 1 });
+    await tick(96); // t=112: the second attempt started at t=110
+    expect(result.current.status).toBe('running');
+    expect(result.current.attempts).toEqual([1, 2]);
+    expect(result.current.progress).toMatchObject({ running: 1, retrying: 0 });
+    await tick(16); // t=128: it failed at t=120; the third waits until t=320
+    expect(result.current.progress).toMatchObject({ retrying: 1 });
+    expect(result.current.status).toBe('running');
+    await tick(224);
+    expect(result.current).toMatchObject({ status: 'success', results: [0, 1], attempts: [1, 3] });
+  });
+
+  it('a failure ends the run with status error; finished results are kept, the rest cancelled', async () => {
+    const boom = new Error('boom');
+    const fn = async (ms: number, { signal }: TaskContext) => {
+      await sleep(ms, signal);
+      if (ms === 20) throw boom;
+      return ms;
+    };
+    const { result } = renderHook(() => useMap(fn, [10, 20, 1000]));
+    await tick(20);
+    await tick();
+    expect(result.current.status).toBe('error');
+    expect(result.current.error).toBe(boom);
+    expect(result.current.results[0]).toBe(10);
+    expect(result.current.errors[1]).toBe(boom);
+    expect(result.current.errors[2]).toBeInstanceOf(CancelledError);
+  });
+
+  it('with returnExceptions, a failure is kept per item and the other results too', async () => {
+    const boom = new Error('boom');
+    const fn = async (ms: number) => {
+      await sleep(ms);
+      if (ms === 20) throw boom;
+      return ms;
+    };
+    const { result } = renderHook(() => useMap(fn, [10, 20, 30], { returnExceptions: true }));
+    await tick(30);
+    await tick();
+    expect(result.current.status).toBe('success');
+    expect(result.current.error).toBeUndefined();
+    expect(result.current.results).toEqual([10, undefined, 30]);
+    expect(result.current.errors[1]).toBe(boom);
+    expect(result.current.progress).toMatchObject({ done: 3, failed: 1 });
+  });
+
+  it('cancel() aborts the run; restart() runs it again', async () => {
+    const signals: AbortSignal[] = [];
+    let fail = true;
+    const fn = async (x: number, { signal }: TaskContext) => {
+      signals.push(signal);
+      if (fail) return untilAborted(signal);
+      return x;
+    };
+    const { result } = renderHook(() => useMap(fn, [1, 2]));
+    await tick();
+    act(() => result.current.cancel());
+    await tick();
+    expect(result.current.status).toBe('cancelled');
+    expect(result.current.error).toBeInstanceOf(CancelledError);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    fail = false;
+    act(() => result.current.restart());
+    await tick();
+    expect(result.current).toMatchObject({ status: 'success', results: [1, 2] });
+    expect(signals).toHaveLength(4);
+  });
+
+  it('enabled: false keeps the run idle until enabled', async () => {
+    const fn = vi.fn((x: number) => x);
+    const { result, rerender } = renderHook(({ enabled }) => useMap(fn, [1, 2], { enabled }), {
+      initialProps: { enabled: false },
+    });
+    await tick();
+    expect(result.current.status).toBe('idle');
+    expect(result.current.progress).toMatchObject({ total: 2, done: 0 });
+    expect(fn).not.toHaveBeenCalled();
+    rerender({ enabled: true });
+    await tick();
+    expect(result.current).toMatchObject({ status: 'success', results: [1, 2] });
+    expect(fn).toHaveBeenCalledTimes(2);
+  });
+
+  it("passes core's map options through: maxConcurrency, timeout, rateLimit, signal", async () => {
+    let running = 0;
+    let peak = 0;
+    const starts: number[] = [];
+    const fn = async (_: number, { signal }: TaskContext) => {
+      starts.push(Date.now());
+      peak = Math.max(peak, ++running);
+      try {
+        await sleep(50, signal);
+      } finally {
+        running--;
+      }
+      return 1;
+    };
+    const items = Array.from({ length: 8 }, (_, i) => i);
+    const rateLimit = new RateLimiter({ limit: 4, interval: 1000 });
+    const { result } = renderHook(() => useMap(fn, items, { maxConcurrency: 3, rateLimit }));
+    await tick(100);
+    expect(peak).toBe(3);
+    expect(starts).toHaveLength(4); // the limiter admitted 4 in the first second
+    await tick(2000);
+    expect(result.current.status).toBe('success');
+    expect(starts[4]).toBeGreaterThanOrEqual((starts[0] as number) + 1000);
+
+    const timedOut = renderHook(() => useMap(fn, [1], { timeout: 10 }));
+    await tick(20);
+    expect(timedOut.result.current.status).toBe('error');
+    expect(timedOut.result.current.error).toBeInstanceOf(TimeoutError);
+
+    const controller = new AbortController();
+    const aborted = renderHook(() => useMap(fn, [1, 2], { signal: controller.signal }));
+    await tick();
+    controller.abort();
+    await tick();
+    expect(aborted.result.current.status).toBe('cancelled');
+  });
+
+  it('1,000 tasks finishing in one tick cause a handful of renders, not 1,000', async () => {
+    const gate = deferred();
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    let renders = 0;
+    const { result } = renderHook(() => {
+      renders++;
+      return useMap(
+        async (x: number) => {
+          await gate.promise;
+          return x;
+        },
+        items,
+        { executor: { maxWorkers: Number.POSITIVE_INFINITY } },
+      );
+    });
+    await tick();
+    expect(result.current.progress.running).toBe(1000);
+    const before = renders;
+    gate.resolve();
+    await tick(100);
+    expect(result.current.status).toBe('success');
+    expect(result.current.results).toHaveLength(1000);
+    // StrictMode renders twice per commit: one frame's update is 2 renders.
+    expect(renders - before).toBeLessThanOrEqual(2);
+    expect(before).toBeLessThanOrEqual(8);
+  });
+});

@@ -1,0 +1,84 @@
+'use client';
+
+import {
+  type AsyncExecutor,
+  type ExecutorOptions,
+  type MapOptions,
+  MapRun,
+  type MapRunSnapshot,
+  type TaskContext,
+} from '@fanout/core';
+import { useCallback, useEffect, useInsertionEffect, useRef, useState } from 'react';
+import { release, retain } from './deferred-release.js';
+import { sameKey } from './same-key.js';
+import { useResolvedExecutor } from './use-resolved-executor.js';
+import { useStore } from './use-store.js';
+
+/** Options of `useMap` and `useAsCompleted`: every option of core's `map`, plus these. */
+export interface UseMapOptions extends MapOptions {
+  /** Identity of the input: the run restarts when it changes (arrays compared element by element). @default items, compared element by element */
+  key?: unknown;
+  /** The executor to run on, or options for one owned by the component. @default the ExecutorProvider's, else an owned `new AsyncExecutor()` */
+  executor?: AsyncExecutor | ExecutorOptions;
+  /** `false` keeps the run idle (and cancels one in flight). @default true */
+  enabled?: boolean;
+}
+
+/** The task function of the hooks: `fn(item, ctx)`, sync or async. */
+export type UseMapFn<I, R> = (item: I, ctx: TaskContext) => R;
+
+interface Entry<I, R> {
+  readonly run: MapRun<I, R>;
+  readonly idle: MapRunSnapshot<I, R>;
+  readonly executor: AsyncExecutor;
+  readonly identity: unknown;
+  readonly generation: number;
+  readonly enabled: boolean;
+}
+
+/**
+ * The run behind `useMap` and `useAsCompleted`: one core `MapRun` per
+ * (executor, items or key, restart, enabled), swapped during render when one
+ * of them changes; started in an effect, cancelled (deferred) by its cleanup.
+ * @internal
+ */
+export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: UseMapOptions) {
+  const { key, executor: source, enabled = true, ...mapOptions } = options;
+  const executor = useResolvedExecutor(source);
+  const latest = useRef(fn);
+  useInsertionEffect(() => {
+    latest.current = fn;
+  });
+  const [generation, setGeneration] = useState(0);
+  const identity = key === undefined ? items : key;
+  const create = (): Entry<I, Awaited<R>> => {
+    // The run calls the latest `fn` through the ref: a new closure each render is no change.
+    const call = (item: I, ctx: TaskContext) => latest.current(item, ctx) as Awaited<R> | PromiseLike<Awaited<R>>;
+    const run = new MapRun(executor, call, items, mapOptions);
+    return { run, idle: run.getSnapshot(), executor, identity, generation, enabled };
+  };
+  const [entry, setEntry] = useState(create);
+  const stale =
+    entry.executor !== executor ||
+    entry.generation !== generation ||
+    entry.enabled !== enabled ||
+    !sameKey(entry.identity, identity);
+  // Adjusting state while rendering, as React documents it: the new run replaces the old one at once.
+  const current = stale ? create() : entry;
+  if (stale) setEntry(current);
+  const { run, idle } = current;
+  useEffect(() => {
+    if (!current.enabled) return;
+    retain(run);
+    void run.start();
+    return () => release(run, () => run.cancel());
+  }, [current, run]);
+  const snapshot = useStore(
+    run.subscribe,
+    run.getSnapshot,
+    useCallback(() => idle, [idle]),
+  );
+  const cancel = useCallback(() => run.cancel(), [run]);
+  const restart = useCallback(() => setGeneration((g) => g + 1), []);
+  return { snapshot, cancel, restart };
+}

@@ -1,0 +1,36 @@
+'use client';
+
+import type { AsyncExecutor, TaskContext, TaskOptions } from '@fanout/core';
+// Types only: importing the hooks never loads TanStack Query.
+import type { QueryFunction, QueryFunctionContext, QueryKey } from '@tanstack/react-query';
+
+/**
+ * A TanStack Query `queryFn` that runs through `executor`, so `useQueries`
+ * over 500 keys obeys the pool's `maxWorkers` and rate limit. Query's
+ * `signal` is passed as the task's signal: when Query cancels
+ * (`cancelQueries`, unmount) the task is cancelled, its signal aborts and its
+ * slot frees once `queryFn` settles. `queryFn` gets Query's context (with
+ * `signal` replaced by the task's, which also aborts on the task's
+ * `timeout` and on shutdown) and the task's context.
+ *
+ * @example
+ * useQueries({
+ *   queries: ids.map((id) => ({
+ *     queryKey: ['user', id],
+ *     queryFn: withExecutor(executor, ({ signal }) => fetch(`/api/users/${id}`, { signal }).then((r) => r.json())),
+ *   })),
+ * });
+ */
+export function withExecutor<T, TQueryKey extends QueryKey = QueryKey, TPageParam = never>(
+  executor: AsyncExecutor,
+  queryFn: (context: QueryFunctionContext<TQueryKey, TPageParam>, task: TaskContext) => T | PromiseLike<T>,
+  options?: Omit<TaskOptions, 'signal'>,
+): QueryFunction<T, TQueryKey, TPageParam> {
+  return (context) => {
+    const future = executor.submit((task) => queryFn({ ...context, signal: task.signal }, task), {
+      ...options,
+      signal: context.signal,
+    });
+    return future.result() as Promise<T>;
+  };
+}
