@@ -9,8 +9,11 @@ export class CancelledError extends Error {
 /** A deadline passed: a task attempt's `timeout`, `result({ timeout })`, `wait`/`asCompleted` timeouts, `withTimeout`. */
 export class TimeoutError extends Error {
   override name = 'TimeoutError' as const;
-  constructor(message = 'timed out', options?: { cause?: unknown }) {
-    super(message, options);
+  /** True for one attempt's `timeout` (retried by default); false for the deadline of a whole call. */
+  readonly retryable: boolean;
+  constructor(message = 'timed out', options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options?.retryable ?? false;
   }
 }
 

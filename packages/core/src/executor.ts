@@ -65,12 +65,16 @@ export class AsyncExecutor implements AsyncDisposable {
   private nSubmitted = 0;
   private paused = false;
   private isShutdown = false;
+  /** shut down with `cancelFutures`: a `map` in progress may not start new items */
+  private shutdownCancelled = false;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly notifier = new Notifier();
   private readonly eventListeners: ((event: TaskEvent) => void)[] = [];
   private snapshot: ExecutorSnapshot | undefined;
   private readonly pumps = new Set<() => void>();
+  /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
+  private openRuns = 0;
   private readonly signal: AbortSignal | undefined;
 
   constructor(options: ExecutorOptions = {}) {
@@ -140,12 +144,12 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /** Yield each future as it settles (already-done ones first). See {@link asCompleted}. */
-  asCompleted<T>(futures: Iterable<AsyncFuture<T>>, options?: AsCompletedOptions): AsyncIterableIterator<AsyncFuture<T>> {
+  asCompleted<F extends AsyncFuture<unknown>>(futures: Iterable<F>, options?: AsCompletedOptions): AsyncIterableIterator<F> {
     return asCompleted(futures, options);
   }
 
   /** Wait for futures by a {@link WaitStrategy}. See {@link wait}. */
-  wait<T>(futures: Iterable<AsyncFuture<T>>, options?: WaitOptions): Promise<WaitResult<T>> {
+  wait<F extends AsyncFuture<unknown>>(futures: Iterable<F>, options?: WaitOptions): Promise<WaitResult<F>> {
     return wait(futures, options);
   }
 
@@ -169,7 +173,10 @@ export class AsyncExecutor implements AsyncDisposable {
       this.signal?.removeEventListener('abort', this.onAbort);
       this.changed();
     }
-    if (options.cancelFutures) this.cancelAll(new CancelledError(`executor${this.label()} shut down`));
+    if (options.cancelFutures) {
+      this.shutdownCancelled = true; // before cancelAll: the map runs it wakes must not start new items
+      this.cancelAll(new CancelledError(`executor${this.label()} shut down`));
+    }
     return options.wait === false ? Promise.resolve() : this.onIdle();
   }
 
@@ -196,7 +203,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.drain();
   }
 
-  /** Resolves when nothing is queued, running or retrying, and every cancelled task's function has returned (its slot is free). */
+  /** Resolves when nothing is queued, running or retrying, every cancelled task's function has returned (its slot is free) and no `map` is still pulling items. */
   onIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -273,6 +280,28 @@ export class AsyncExecutor implements AsyncDisposable {
     return () => this.pumps.delete(pump);
   }
 
+  /** @internal a `map` run keeps the executor from being idle until it ends (its source may still hold items); returns the release */
+  holdOpen(): () => void {
+    this.openRuns++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.openRuns--;
+      this.wakeIdle();
+    };
+  }
+
+  /** @internal false once shut down: a `mapIter` started before then may not start new items */
+  get accepting(): boolean {
+    return !this.isShutdown;
+  }
+
+  /** @internal true once shut down with `cancelFutures`: no `map` or `mapIter` may start new items */
+  get cancelling(): boolean {
+    return this.shutdownCancelled;
+  }
+
   /** @internal */
   get workerLimit(): number {
     return this.maxWorkers;
@@ -333,31 +362,51 @@ export class AsyncExecutor implements AsyncDisposable {
     this.active++;
     if (task._group !== undefined) task._group.active++;
     this.slots[id] = attempt;
-    this.busySince[id] = now();
+    this.busySince[id] = this.clock();
     task._ctx = attempt;
     return attempt;
   }
 
-  /** Take a token from each rate limiter; if one must be waited for, the task waits holding its slot (so a token is never spent long before its start). */
+  /**
+   * Take a token from every rate limiter of the task (the executor's, the
+   * task's own), or none: tokens are taken right before the start they pay
+   * for, never held while waiting for another limiter. If one is missing the
+   * task waits for it holding its worker slot, then tries the others again.
+   */
   private passLimits(task: Task<unknown>, attempt: Attempt): boolean {
-    while (attempt.gate < 2) {
-      const limiter = attempt.gate === 0 ? this.limiter : task._opts.rateLimit;
-      if (limiter !== undefined && (attempt.gate === 0 || limiter !== this.limiter) && !limiter.tryAcquire()) {
-        let granted = false;
-        const waiter = limiter.enqueue(() => {
-          granted = true;
-          task.extra().waiter = undefined;
-          attempt.gate++;
-          if (task._state !== 'queued') return;
-          if (this.paused) this.handBack(task, attempt);
-          else if (this.passLimits(task, attempt)) this.run(task, attempt);
-        });
-        if (!granted) task.extra().waiter = waiter;
-        return false;
+    const own = task._opts.rateLimit;
+    const limiters = own === undefined || own === this.limiter ? this.limiter : [this.limiter, own];
+    if (limiters === undefined) return true;
+    const list = Array.isArray(limiters) ? limiters.filter((l): l is RateLimiter => l !== undefined) : [limiters];
+    const blocked = takeAll(list, -1);
+    if (blocked < 0) return true;
+    this.waitForToken(task, attempt, list, blocked);
+    return false;
+  }
+
+  private waitForToken(task: Task<unknown>, attempt: Attempt, limiters: RateLimiter[], index: number): void {
+    const limiter = limiters[index] as RateLimiter;
+    let granted = false;
+    const waiter = limiter.enqueue(() => {
+      granted = true;
+      task.extra().waiter = undefined;
+      if (task._state !== 'queued') {
+        limiter.refund();
+        return;
       }
-      attempt.gate++;
-    }
-    return true;
+      if (this.paused) {
+        limiter.refund();
+        this.handBack(task, attempt);
+        return;
+      }
+      const blocked = takeAll(limiters, index);
+      if (blocked < 0) this.run(task, attempt);
+      else {
+        limiter.refund();
+        this.waitForToken(task, attempt, limiters, blocked);
+      }
+    });
+    if (!granted) task.extra().waiter = waiter;
   }
 
   /** A token arrived while paused: give the slot back and wait in the queue again. */
@@ -374,7 +423,7 @@ export class AsyncExecutor implements AsyncDisposable {
     task._state = 'running';
     this.nQueued--;
     this.nRunning++;
-    this.busySince[attempt.workerId] = now();
+    this.busySince[attempt.workerId] = this.clock();
     this.emit('started', task, undefined);
     this.changed();
     const timeout = task._opts.timeout;
@@ -383,14 +432,23 @@ export class AsyncExecutor implements AsyncDisposable {
     try {
       const result = task._arg === NO_ARG ? fn(attempt) : fn(task._arg, attempt);
       if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
-        (result as PromiseLike<unknown>).then(
-          (value) => this.attemptEnded(task, attempt, true, value),
-          (error: unknown) => this.attemptEnded(task, attempt, false, error),
-        );
+        void this.awaitAttempt(task, attempt, result as PromiseLike<unknown>);
       } else this.attemptEnded(task, attempt, true, result);
     } catch (error) {
       this.attemptEnded(task, attempt, false, error);
     }
+  }
+
+  /** `await` rather than `.then(a, b)`: no closures and no derived promise per task. */
+  private async awaitAttempt(task: Task<unknown>, attempt: Attempt, result: PromiseLike<unknown>): Promise<void> {
+    let value: unknown;
+    try {
+      value = await result;
+    } catch (error) {
+      this.attemptEnded(task, attempt, false, error);
+      return;
+    }
+    this.attemptEnded(task, attempt, true, value);
   }
 
   private attemptEnded(task: Task<unknown>, attempt: Attempt, ok: boolean, value: unknown): void {
@@ -413,6 +471,7 @@ export class AsyncExecutor implements AsyncDisposable {
     const retries = task._opts.retries;
     const error = new TimeoutError(
       `task ${task.label()} timed out after ${timeout} ms (attempt ${attempt.attempt} of ${retries === Number.POSITIVE_INFINITY ? '∞' : retries + 1})`,
+      { retryable: true },
     );
     attempt.abort(error);
     // The attempt has failed; its slot stays taken until the task's promise really settles.
@@ -425,7 +484,7 @@ export class AsyncExecutor implements AsyncDisposable {
     let again = false;
     if (n <= opts.retries) {
       try {
-        again = opts.retryIf(error, n) === true;
+        again = Boolean(opts.retryIf(error, n));
       } catch (e) {
         reportError(e);
       }
@@ -493,9 +552,13 @@ export class AsyncExecutor implements AsyncDisposable {
     } else if (task._state === 'queued' && attempt !== undefined && attempt.slot && attempt.attempt === 0) {
       // it held a slot while waiting for a token (an attempt that ran, timed out and still holds its slot keeps it)
       this.releaseSlot(attempt);
+      this.settle(task, 'cancelled', error);
+      this.drain();
+      return;
     }
+    // No slot was freed, so nothing can start: draining here would let the next queued task start
+    // while a caller cancels several in a row (a failing map cancelling its other items).
     this.settle(task, 'cancelled', error);
-    this.drain();
   }
 
   private settle(task: Task<unknown>, state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): void {
@@ -536,9 +599,9 @@ export class AsyncExecutor implements AsyncDisposable {
     }
   }
 
-  /** Nothing queued, running or retrying, and no slot still held by a cancelled or timed-out attempt. */
+  /** Nothing queued, running or retrying, no slot still held by a cancelled or timed-out attempt, no `map` still pulling. */
   private isIdle(): boolean {
-    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.active === 0;
+    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.active === 0 && this.openRuns === 0;
   }
 
   private readonly onAbort = (): void => {
@@ -559,6 +622,15 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   // ---- internals: observation ------------------------------------------------
+
+  /**
+   * The time a worker became busy. Reading the clock costs about as much as
+   * running an immediate task, so with nobody watching it is left for the
+   * next snapshot to fill in (the first moment anyone could have seen it).
+   */
+  private clock(): number {
+    return this.notifier.size > 0 || this.eventListeners.length > 0 ? now() : Number.NaN;
+  }
 
   private changed(): void {
     this.snapshot = undefined;
@@ -586,6 +658,12 @@ export class AsyncExecutor implements AsyncDisposable {
     }
   }
 
+  private busySinceOf(id: number): number {
+    let since = this.busySince[id] as number;
+    if (Number.isNaN(since)) since = this.busySince[id] = now();
+    return since;
+  }
+
   private buildSnapshot(): ExecutorSnapshot {
     const count = Number.isFinite(this.maxWorkers) ? Math.max(this.maxWorkers, this.slots.length) : this.nextWorkerId;
     const workers: WorkerState[] = [];
@@ -601,7 +679,7 @@ export class AsyncExecutor implements AsyncDisposable {
           id,
           taskId: task.id,
           ...(task.name !== undefined ? { taskName: task.name } : {}),
-          busySince: this.busySince[id] as number,
+          busySince: this.busySinceOf(id),
         }),
       );
     }
@@ -624,4 +702,14 @@ export class AsyncExecutor implements AsyncDisposable {
         : {}),
     });
   }
+}
+
+/** Take a token from each limiter but `skip`; if one has none, give back those taken and return its index (else -1). */
+function takeAll(limiters: RateLimiter[], skip: number): number {
+  for (let i = 0; i < limiters.length; i++) {
+    if (i === skip || (limiters[i] as RateLimiter).tryAcquire()) continue;
+    for (let j = i - 1; j >= 0; j--) if (j !== skip) (limiters[j] as RateLimiter).refund();
+    return i;
+  }
+  return -1;
 }

@@ -1,4 +1,4 @@
-import { HttpError } from './errors.js';
+import { CancelledError, HttpError } from './errors.js';
 import type { TaskContext } from './task.js';
 import { now } from './time.js';
 import { checkOneOf, checkObject } from './validate.js';
@@ -15,14 +15,17 @@ export interface FetchTaskOptions<P extends FetchParse = FetchParse> {
 type Parsed<P extends FetchParse, T> = P extends 'text' ? string : P extends 'response' ? Response : T;
 
 /**
- * Milliseconds a `Retry-After` header asks for: delta-seconds (`"120"`) or an
- * HTTP date (`"Wed, 21 Oct 2026 07:28:00 GMT"`, counted from now). `undefined`
- * when absent or unreadable.
+ * Milliseconds a `Retry-After` header asks for: delta-seconds (`"120"`, or
+ * leniently `"1.5"`) or an HTTP date (`"Wed, 21 Oct 2026 07:28:00 GMT"`,
+ * counted from now, never negative). `undefined` when absent or unreadable.
  */
 export function parseRetryAfter(value: string | null | undefined, nowMs: number = now()): number | undefined {
   if (value == null) return undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // delta-seconds; a fraction ("1.5", which some servers send) is honoured too, rounded up to the ms
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  // An HTTP date always names its month; without this check V8's lenient Date.parse reads "-5" or "+3" as a day in 2001.
+  if (!/[a-z]/i.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
@@ -49,10 +52,14 @@ export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
   const parse = checkOneOf('parse', options?.parse ?? 'json', PARSES);
   return async ({ signal }) => {
     const own = init?.signal;
-    const response = await globalThis.fetch(input, {
-      ...init,
-      signal: own ? AbortSignal.any([own, signal]) : signal,
-    });
+    let response: Response;
+    try {
+      response = await globalThis.fetch(input, { ...init, signal: own ? AbortSignal.any([own, signal]) : signal });
+    } catch (error) {
+      // The caller's own signal is a cancellation, not a failure to retry.
+      if (own?.aborted && !signal.aborted) throw new CancelledError('fetch aborted by its signal', { cause: own.reason });
+      throw error;
+    }
     if (!response.ok) {
       throw new HttpError({
         status: response.status,

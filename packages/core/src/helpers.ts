@@ -79,6 +79,7 @@ export function gatherWithConcurrency<T>(
 ): Promise<(Awaited<T> | Error)[]> {
   try {
     checkInt('n', n, 1, true);
+    checkObject('options', options);
     return parallelMap((thunk: () => T | PromiseLike<T>) => {
       checkFunction('thunk', thunk);
       return thunk();

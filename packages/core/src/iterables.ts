@@ -23,7 +23,7 @@ function checkIterable(name: string, value: unknown): void {
 export function zip<T extends readonly unknown[]>(...iterables: { [K in keyof T]: Iterable<T[K]> }): IterableIterator<T>;
 export function zip<T extends readonly unknown[]>(...iterables: { [K in keyof T]: AnyIterable<T[K]> }): AsyncIterableIterator<T>;
 export function zip(...iterables: AnyIterable<unknown>[]): IterableIterator<unknown[]> | AsyncIterableIterator<unknown[]> {
-  iterables.forEach((it, i) => checkIterable(`iterables[${i}]`, it));
+  for (const [i, it] of iterables.entries()) checkIterable(`iterables[${i}]`, it);
   if (iterables.some(isAsync)) return zipAsync(iterables);
   return zipSync(iterables as Iterable<unknown>[]);
 }

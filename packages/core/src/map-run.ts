@@ -1,4 +1,4 @@
-import { CancelledError } from './errors.js';
+import { CancelledError, ExecutorShutdownError } from './errors.js';
 import type { AsyncExecutor } from './executor.js';
 import type { AsyncFuture, FutureState } from './future.js';
 import { mapAll } from './map.js';
@@ -112,6 +112,14 @@ export class MapRun<I, R> {
   /** Start the run (once; later calls return the same promise). The promise never rejects unhandled: a failure also shows in the snapshot. */
   start(): Promise<R[]> {
     if (this.promise !== undefined) return this.promise;
+    if (this.executor.getSnapshot().shutdown) {
+      const error = new ExecutorShutdownError('executor is shut down: cannot start a map run');
+      this.promise = Promise.reject(error);
+      this.promise.catch(() => {});
+      this.status = 'running';
+      this.finish('error', error);
+      return this.promise;
+    }
     const external = this.options.signal;
     const signal = external === undefined ? this.controller.signal : AbortSignal.any([external, this.controller.signal]);
     const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal });

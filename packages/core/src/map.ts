@@ -1,5 +1,5 @@
-import { CancelledError } from './errors.js';
-import type { AsyncFuture } from './future.js';
+import { CancelledError, ExecutorShutdownError } from './errors.js';
+import { AsyncFuture } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
 import type { Group, MapFn, Task } from './task.js';
 import { checkFunction, checkInt, describe } from './validate.js';
@@ -8,6 +8,9 @@ import { checkFunction, checkInt, describe } from './validate.js';
 export interface MapHost {
   enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions, group: Group | undefined): Task<unknown>;
   addPump(pump: () => void): () => void;
+  holdOpen(): () => void;
+  readonly accepting: boolean;
+  readonly cancelling: boolean;
   readonly workerLimit: number;
 }
 
@@ -92,7 +95,11 @@ abstract class MapRun {
   protected closed = false;
   /** no more items are pulled (a failure will end the run) */
   protected halted = false;
+  /** consumer-driven runs (mapIter) fail with ExecutorShutdownError rather than start an item after shutdown, as in concurrent.futures */
+  protected stopsAtShutdown = false;
   private pulling = false;
+  /** a pump is on the stack: a task settling synchronously inside it must not pump again (unbounded recursion on sync tasks) */
+  private pumping = false;
   private done = 0;
   private failed = 0;
   private readonly unregister: () => void;
@@ -101,7 +108,10 @@ abstract class MapRun {
     this.p = p;
     this.unregister = p.host.addPump(this.pump);
     const signal = p.signal;
-    if (signal?.aborted) queueMicrotask(() => this.abort());
+    if (signal?.aborted) {
+      this.halted = true; // pull nothing, start nothing: the run only rejects
+      queueMicrotask(() => this.abort());
+    }
     else signal?.addEventListener('abort', this.abort);
   }
 
@@ -120,8 +130,19 @@ abstract class MapRun {
   }
 
   protected readonly pump = (): void => {
+    if (this.pumping) return; // the loop on the stack re-checks its condition
+    this.pumping = true;
+    try {
+      this.pumpLoop();
+    } finally {
+      this.pumping = false;
+    }
+  };
+
+  private pumpLoop(): void {
     const p = this.p;
-    while (!this.closed && !this.halted && !this.sourceDone && !this.pulling && this.outstanding() < this.window()) {
+    const limit = this.window();
+    while (!this.closed && !this.halted && !this.sourceDone && !this.pulling && this.outstanding() < limit) {
       if (p.isAsync) {
         this.pulling = true;
         let step: Promise<IteratorResult<unknown>>;
@@ -155,13 +176,22 @@ abstract class MapRun {
       }
       this.accept(r);
     }
-  };
+  }
 
   private accept(r: IteratorResult<unknown>): void {
     if (r.done) {
       this.sourceDone = true;
       this.p.total = this.pulled;
       this.maybeFinish();
+      return;
+    }
+    if (this.p.host.cancelling) {
+      // shutdown({ cancelFutures }) cancelled every task of this run: it must not start the rest
+      this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
+      return;
+    }
+    if (this.stopsAtShutdown && !this.p.host.accepting) {
+      this.fail(new ExecutorShutdownError('executor is shut down: mapIter cannot start more items'));
       return;
     }
     const task = this.p.host.enqueue(this.p.fn, r.value, this.p.opts, this.p.group);
@@ -218,7 +248,9 @@ abstract class MapRun {
 
 /** `map`: results in input order; the first failure rejects and cancels the rest. */
 class CollectRun extends MapRun {
-  private readonly results: unknown[] = [];
+  private readonly results: unknown[] = this.p.total === undefined ? [] : new Array(this.p.total);
+  /** shutdown({ wait }) waits for a map in progress, as for one whose items were all submitted at once */
+  private readonly release = this.p.host.holdOpen();
   private resolve!: (results: unknown[]) => void;
   private reject!: (error: unknown) => void;
   readonly promise = new Promise<unknown[]>((res, rej) => {
@@ -241,12 +273,17 @@ class CollectRun extends MapRun {
     else this.fail(task._outcome);
   }
   protected inFlight(): Iterable<AsyncFuture<unknown>> {
-    return this.results.filter((r): r is Task<unknown> => r instanceof Object && isPendingTask(r));
+    // A result value is never a future (values are awaited), so a pending AsyncFuture here is a task in flight.
+    return this.results.filter((r): r is Task<unknown> => r instanceof AsyncFuture && !r.done());
   }
   protected fail(error: unknown): void {
     if (this.closed) return;
     this.close();
     this.reject(error);
+  }
+  protected override close(): void {
+    super.close();
+    this.release();
   }
   protected maybeFinish(): void {
     if (!this.closed && this.sourceDone && this.unfinished === 0) {
@@ -258,10 +295,6 @@ class CollectRun extends MapRun {
     this.pump();
     return this.promise;
   }
-}
-
-function isPendingTask(value: object): boolean {
-  return typeof (value as AsyncFuture<unknown>).done === 'function' && !(value as AsyncFuture<unknown>).done();
 }
 
 /** @internal */
@@ -286,6 +319,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
 
   constructor(p: PreparedMap) {
     super(p);
+    this.stopsAtShutdown = true;
     this.pump(); // as in concurrent.futures, the first `bufferSize` items start at once
   }
 

@@ -186,7 +186,10 @@ function applyRetryOptions(out: ResolvedTaskOptions, o: TaskOptions): ResolvedTa
     checkFunction('retryIf', o.retryIf);
     out.retryIf = o.retryIf;
   }
-  if (o.timeout !== undefined) out.timeout = checkNumber('timeout', o.timeout, 0, true);
+  if (o.timeout !== undefined) {
+    // Infinity is "no timeout", the same as leaving it out.
+    out.timeout = o.timeout === Number.POSITIVE_INFINITY ? undefined : checkNumber('timeout', o.timeout, 0, true);
+  }
   return out;
 }
 

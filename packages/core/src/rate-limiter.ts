@@ -65,6 +65,8 @@ export class RateLimiter {
   /** Times of the last `limit` admissions, oldest at `#logStart` once full. */
   readonly #log: number[] = [];
   #logStart = 0;
+  /** The log entry the last take overwrote (NaN: it appended), for refund(). */
+  #undo = Number.NaN;
   #timer: TimerHandle | undefined = undefined;
   #timerAt = 0;
 
@@ -176,10 +178,28 @@ export class RateLimiter {
     this.#bucket--;
     if (this.#log.length < this.limit) {
       this.#log.push(t);
+      this.#undo = Number.NaN;
     } else {
+      this.#undo = this.#log[this.#logStart] as number;
       this.#log[this.#logStart] = t;
       this.#logStart = (this.#logStart + 1) % this.limit;
     }
+  }
+
+  /**
+   * Give back the token taken last, in the same synchronous turn: the
+   * executor takes one token from each of a task's limiters, or none.
+   * @internal
+   */
+  refund(): void {
+    this.#bucket = Math.min(this.burst, this.#bucket + 1);
+    if (Number.isNaN(this.#undo)) this.#log.pop();
+    else {
+      this.#logStart = (this.#logStart - 1 + this.limit) % this.limit;
+      this.#log[this.#logStart] = this.#undo;
+    }
+    this.#undo = Number.NaN;
+    if (this.#waiters.size > 0) this.#schedule();
   }
 
   /** The timer's callback: serve waiters while tokens last. Grants run only here, never inside a caller's call. */

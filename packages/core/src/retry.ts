@@ -1,4 +1,4 @@
-import { CancelledError, HttpError, InvalidStateError } from './errors.js';
+import { CancelledError, HttpError, InvalidStateError, TimeoutError } from './errors.js';
 
 /** How a retry delay is randomised: `'full'` uniform in 0..delay, `'equal'` delay/2 + uniform 0..delay/2, `'none'` exact. */
 export type Jitter = 'full' | 'equal' | 'none';
@@ -18,11 +18,13 @@ export interface RetryPolicy {
 
 /**
  * The default {@link RetryIf}: retry everything except a cancellation, a
- * misuse (`InvalidStateError`), and an HTTP 4xx other than 408 and 429,
- * which a second try would only repeat.
+ * misuse (`InvalidStateError`), the `TimeoutError` of a whole call (an
+ * attempt's own `timeout` is retried), and an HTTP 4xx other than 408 and
+ * 429, which a second try would only repeat.
  */
 export function defaultRetryIf(error: unknown): boolean {
   if (error instanceof CancelledError || error instanceof InvalidStateError) return false;
+  if (error instanceof TimeoutError) return error.retryable;
   if (error instanceof HttpError) {
     const s = error.status;
     return !(s >= 400 && s < 500) || s === 408 || s === 429;
@@ -44,7 +46,9 @@ export function retryAfterOf(error: unknown): number | undefined {
  * `maxRetryDelay`).
  */
 export function retryDelayFor(policy: RetryPolicy, attempt: number, error: unknown, random = Math.random): number {
-  const base = Math.min(policy.retryDelay * policy.backoff ** (attempt - 1), policy.maxRetryDelay);
+  // retryDelay 0 stays 0 however many attempts (0 × backoff^n would be NaN once backoff^n overflows to Infinity)
+  const grown = policy.retryDelay === 0 ? 0 : policy.retryDelay * policy.backoff ** (attempt - 1);
+  const base = Math.min(grown, policy.maxRetryDelay);
   let delay = base;
   if (policy.jitter === 'full') delay = random() * base;
   else if (policy.jitter === 'equal') delay = base / 2 + (random() * base) / 2;

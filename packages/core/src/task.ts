@@ -57,8 +57,6 @@ export class Attempt implements TaskContext {
   slot = true;
   /** a semaphore permit held for this attempt */
   permit = false;
-  /** which rate limiters were passed (0: none, 1: the executor's, 2: both) */
-  gate = 0;
   timer: TimerHandle | undefined = undefined;
   private ctrl: AbortController | undefined = undefined;
   private reason: unknown = undefined;

@@ -25,9 +25,9 @@ export interface WaitOptions {
 }
 
 /** What {@link wait} returns: the futures settled and those still pending. */
-export interface WaitResult<T> {
-  done: Set<AsyncFuture<T>>;
-  pending: Set<AsyncFuture<T>>;
+export interface WaitResult<F extends AsyncFuture<unknown> = AsyncFuture<unknown>> {
+  done: Set<F>;
+  pending: Set<F>;
 }
 
 /** Options of {@link asCompleted}. */
@@ -40,11 +40,11 @@ export interface AsCompletedOptions {
 
 const STRATEGIES = Object.values(WaitStrategy);
 
-function collect<T>(futures: Iterable<AsyncFuture<T>>): Set<AsyncFuture<T>> {
+function collect<F extends AsyncFuture<unknown>>(futures: Iterable<F>): Set<F> {
   if (futures == null || typeof (futures as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw new TypeError(`futures must be an iterable of AsyncFuture, got ${describe(futures)}`);
   }
-  const set = new Set<AsyncFuture<T>>();
+  const set = new Set<F>();
   for (const f of futures) {
     if (!(f instanceof AsyncFuture)) throw new TypeError(`futures must contain only AsyncFuture, got ${describe(f)}`);
     set.add(f);
@@ -65,30 +65,31 @@ function checkWaitOptions(options: WaitOptions | AsCompletedOptions): void {
  * @example
  * const { done, pending } = await wait(futures, { returnWhen: WaitStrategy.FIRST_COMPLETED, timeout: 1000 });
  */
-export function wait<T>(futures: Iterable<AsyncFuture<T>>, options: WaitOptions = {}): Promise<WaitResult<T>> {
-  let all: Set<AsyncFuture<T>>;
+export function wait<F extends AsyncFuture<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
+  let all: Set<F>;
   let returnWhen: WaitStrategy;
   try {
     checkWaitOptions(options);
-    returnWhen = checkOneOf('returnWhen', options.returnWhen ?? WaitStrategy.ALL_COMPLETED, STRATEGIES);
+    // `null` is not "use the default": only a missing returnWhen is
+    returnWhen = checkOneOf('returnWhen', options.returnWhen === undefined ? WaitStrategy.ALL_COMPLETED : options.returnWhen, STRATEGIES);
     all = collect(futures);
   } catch (error) {
     return Promise.reject(error);
   }
   const { timeout, signal } = options;
-  const split = (): WaitResult<T> => {
-    const done = new Set<AsyncFuture<T>>();
-    const pending = new Set<AsyncFuture<T>>();
+  const split = (): WaitResult<F> => {
+    const done = new Set<F>();
+    const pending = new Set<F>();
     for (const f of all) (f.done() ? done : pending).add(f);
     return { done, pending };
   };
-  const satisfied = (f: AsyncFuture<T> | undefined): boolean => {
+  const satisfied = (f: F | undefined): boolean => {
     if (returnWhen === WaitStrategy.FIRST_COMPLETED) return f !== undefined;
     if (returnWhen === WaitStrategy.FIRST_EXCEPTION && f?.state === 'failed') return true;
     for (const g of all) if (!g.done()) return false;
     return true;
   };
-  let early: AsyncFuture<T> | undefined;
+  let early: F | undefined;
   for (const f of all) {
     if (f.done() && (returnWhen !== WaitStrategy.FIRST_EXCEPTION || f.state === 'failed')) early ??= f;
   }
@@ -124,22 +125,22 @@ export function wait<T>(futures: Iterable<AsyncFuture<T>>, options: WaitOptions 
  * @example
  * for await (const future of asCompleted(futures)) console.log(await future);
  */
-export function asCompleted<T>(
-  futures: Iterable<AsyncFuture<T>>,
+export function asCompleted<F extends AsyncFuture<unknown>>(
+  futures: Iterable<F>,
   options: AsCompletedOptions = {},
-): AsyncIterableIterator<AsyncFuture<T>> {
+): AsyncIterableIterator<F> {
   checkWaitOptions(options);
   const all = collect(futures);
   const total = all.size;
-  const ready: AsyncFuture<T>[] = [];
+  const ready: F[] = [];
   let yielded = 0;
   let closed = false;
   let timedOut = false;
   let timer: TimerHandle | undefined;
-  let waiter: { resolve: (r: IteratorResult<AsyncFuture<T>>) => void; reject: (e: unknown) => void } | undefined;
+  let waiter: { resolve: (r: IteratorResult<F>) => void; reject: (e: unknown) => void } | undefined;
   const { timeout, signal } = options;
 
-  const pendingAll: AsyncFuture<T>[] = [];
+  const pendingAll: F[] = [];
   for (const f of all) (f.done() ? ready : pendingAll).push(f);
 
   const stop = () => {
@@ -154,7 +155,7 @@ export function asCompleted<T>(
       waiter = undefined;
       yielded++;
       if (yielded === total) stop();
-      w.resolve({ done: false, value: ready.shift() as AsyncFuture<T> });
+      w.resolve({ done: false, value: ready.shift() as F });
     } else if (closed || yielded === total) {
       waiter = undefined;
       const error = timedOut
@@ -184,7 +185,8 @@ export function asCompleted<T>(
   if (ready.length < total) {
     if (timeout !== undefined) {
       timer = setTimer(() => {
-        if (closed) return;
+        // Every future settled in time (some may not be consumed yet): no timeout.
+        if (closed || yielded + ready.length === total) return;
         timedOut = true;
         closed = true;
         pump();
@@ -194,7 +196,7 @@ export function asCompleted<T>(
     else signal?.addEventListener('abort', onAbort);
   }
 
-  const iterator: AsyncIterableIterator<AsyncFuture<T>> = {
+  const iterator: AsyncIterableIterator<F> = {
     [Symbol.asyncIterator]() {
       return iterator;
     },
@@ -212,7 +214,7 @@ export function asCompleted<T>(
       stop();
       ready.length = 0;
       yielded = total;
-      return Promise.resolve({ done: true, value: value as AsyncFuture<T> });
+      return Promise.resolve({ done: true, value: value as F });
     },
   };
   return iterator;

@@ -1,0 +1,449 @@
+/**
+ * Semaphore and RateLimiter *through the executor* (SPEC "ExecutorOptions",
+ * "Task options", invariant 1; issue 3 "Semaphore and RateLimiter").
+ * The utilities alone are covered by semaphore.test.ts / rate-limiter.test.ts.
+ * Ports: antflow shared-semaphore concurrency (`max_active == 2`).
+ */
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AsyncExecutor, CancelledError, HttpError, RateLimiter, Semaphore, type TaskContext } from '../index.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+function outcome<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
+  const box: { current: Outcome<T> | undefined } = { current: undefined };
+  p.then(
+    (value) => {
+      box.current = { ok: true, value };
+    },
+    (error: unknown) => {
+      box.current = { ok: false, error };
+    },
+  );
+  return box;
+}
+
+/** Counts how many task bodies run at once. */
+function gauge() {
+  const state = { now: 0, max: 0 };
+  return {
+    state,
+    async run<T>(body: () => Promise<T> | T): Promise<T> {
+      state.now++;
+      state.max = Math.max(state.max, state.now);
+      try {
+        return await body();
+      } finally {
+        state.now--;
+      }
+    },
+  };
+}
+
+/** Largest number of times inside any half-open window (t − interval, t]. */
+function maxInWindow(times: readonly number[], interval: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while ((sorted[lo] as number) <= (sorted[hi] as number) - interval) lo++;
+    max = Math.max(max, hi - lo + 1);
+  }
+  return max;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('semaphore option', () => {
+  it('a semaphore shared by the tasks of two executors never exceeds its permits', async () => {
+    // antflow test_executor.py shared semaphore: max_active == 2
+    const semaphore = new Semaphore(2);
+    const one = new AsyncExecutor({ maxWorkers: 3 });
+    const two = new AsyncExecutor({ maxWorkers: 3 });
+    const g = gauge();
+    const task = (ms: number) => () => g.run(() => sleep(ms).then(() => ms));
+    const futures = [10, 30, 20, 50, 10, 40, 30, 20].map((ms, i) => (i % 2 ? one : two).submit(task(ms), { semaphore }));
+    await vi.runAllTimersAsync();
+    expect(await Promise.all(futures)).toEqual([10, 30, 20, 50, 10, 40, 30, 20]);
+    expect(g.state.max).toBe(2);
+    expect(semaphore.available).toBe(2);
+    expect(semaphore.waiting).toBe(0);
+  });
+
+  it('a task waiting for a permit holds no worker: other tasks run meanwhile', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const log: string[] = [];
+    const a = executor.submit(() => sleep(100).then(() => log.push(`a done@${Date.now()}`)), { semaphore });
+    const b = executor.submit(() => void log.push(`b@${Date.now()}`), { semaphore });
+    const c = executor.submit(() => sleep(10).then(() => log.push(`c done@${Date.now()}`)));
+    const d = executor.submit(() => sleep(10).then(() => log.push(`d done@${Date.now()}`)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(b.state).toBe('queued');
+    expect(executor.getSnapshot()).toMatchObject({ running: 2, queued: 2 });
+    await vi.runAllTimersAsync();
+    await Promise.all([a, b, c, d]);
+    expect(log).toEqual(['c done@10', 'd done@20', 'a done@100', 'b@100']);
+  });
+
+  it('cancelling a task waiting for a permit takes it out of the semaphore’s queue', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const a = executor.submit(() => sleep(100), { semaphore });
+    const b = executor.submit(() => 'b', { semaphore });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(semaphore.waiting).toBe(1);
+    outcome(b);
+    expect(b.cancel()).toBe(true);
+    expect(semaphore.waiting).toBe(0);
+    await vi.runAllTimersAsync();
+    await a;
+    expect(semaphore.available).toBe(1);
+    expect(b.exception()).toBeInstanceOf(CancelledError);
+  });
+
+  it('a failing attempt gives its permit back between retries', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const log: string[] = [];
+    const a = executor.submit(
+      ({ attempt }) => {
+        log.push(`a${attempt}@${Date.now()}`);
+        if (attempt === 1) throw new Error('x');
+        return 'a';
+      },
+      { semaphore, retries: 1, retryDelay: 100, jitter: 'none' },
+    );
+    const b = executor.submit(() => sleep(50).then(() => log.push(`b@${Date.now()}`)), { semaphore });
+    await vi.runAllTimersAsync();
+    await Promise.all([a, b]);
+    expect(log).toEqual(['a1@0', 'b@50', 'a2@100']);
+  });
+});
+
+describe('executor rateLimit', () => {
+  it('every start takes a token: limit 2 / 1000 ms → starts at 0, 0, 1000, 1000, 2000, 2000', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: { limit: 2, interval: 1000 } });
+    const starts: number[] = [];
+    const futures = [0, 1, 2, 3, 4, 5].map((i) => executor.submit(() => starts.push(Date.now()) && i));
+    await vi.runAllTimersAsync();
+    expect(await Promise.all(futures)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(starts).toEqual([0, 0, 1000, 1000, 2000, 2000]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('every attempt takes a token, retries included', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: { limit: 2, interval: 1000 } });
+    const log: string[] = [];
+    const a = executor.submit(
+      ({ attempt }) => {
+        log.push(`a${attempt}@${Date.now()}`);
+        if (attempt === 1) throw new Error('x');
+        return 'a';
+      },
+      { retries: 1, retryDelay: 10, jitter: 'none' },
+    );
+    const b = executor.submit(() => void log.push(`b@${Date.now()}`));
+    await vi.runAllTimersAsync();
+    await Promise.all([a, b]);
+    expect(log).toEqual(['a1@0', 'b@0', 'a2@1000']);
+  });
+
+  it('a 429 with retryAfterMs waits for it, then takes a token like any attempt', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4, rateLimit: { limit: 2, interval: 1000 } });
+    const starts: string[] = [];
+    const p = executor.map(
+      async (i: number, { attempt }: TaskContext) => {
+        starts.push(`${i}.${attempt}@${Date.now()}`);
+        if (i === 0 && attempt === 1) {
+          throw new HttpError({ status: 429, statusText: 'Too Many Requests', url: 'http://api/0', retryAfterMs: 5000 });
+        }
+        return i;
+      },
+      [0, 1, 2, 3, 4],
+      { retries: 2, jitter: 'none' },
+    );
+    await vi.runAllTimersAsync();
+    expect(await p).toEqual([0, 1, 2, 3, 4]);
+    expect(starts).toEqual(['0.1@0', '1.1@0', '2.1@1000', '3.1@1000', '4.1@2000', '0.2@5000']);
+    expect(executor.getSnapshot().rateLimit).toBeDefined();
+  });
+
+  it('a task waiting for a token is queued; the snapshot shows tokens and nextTokenAt', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 5, rateLimit: { limit: 2, interval: 1000 } });
+    expect(executor.getSnapshot().rateLimit).toEqual({ tokens: 2, nextTokenAt: undefined });
+    const futures = [0, 1, 2].map(() => executor.submit(() => sleep(10)));
+    await vi.advanceTimersByTimeAsync(0);
+    let snap = executor.getSnapshot();
+    expect(snap.rateLimit).toEqual({ tokens: 0, nextTokenAt: 1000 });
+    expect(snap).toMatchObject({ running: 2, queued: 1 });
+    expect(futures[2]?.state).toBe('queued');
+    await vi.advanceTimersByTimeAsync(1000);
+    snap = executor.getSnapshot();
+    expect(snap).toMatchObject({ running: 1, succeeded: 2, queued: 0 });
+    // refilled to 2 at 1000, one taken by the third task
+    expect(snap.rateLimit).toEqual({ tokens: 1, nextTokenAt: undefined });
+    const d = executor.submit(() => sleep(10));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(executor.getSnapshot().rateLimit).toEqual({ tokens: 0, nextTokenAt: 2000 });
+    await vi.runAllTimersAsync();
+    await Promise.all([...futures, d]);
+    // The snapshot is re-read at the next change (a refill alone is not a change; nextTokenAt says when it comes).
+    const idle = executor.getSnapshot();
+    vi.setSystemTime(Date.now() + 5000);
+    expect(executor.getSnapshot()).toBe(idle);
+    await executor.submit(() => 1);
+    expect(executor.getSnapshot().rateLimit).toEqual({ tokens: 1, nextTokenAt: undefined });
+    // no snapshot without a rate limit
+    expect(new AsyncExecutor().getSnapshot().rateLimit).toBeUndefined();
+  });
+
+  it('pause holds tasks waiting for tokens; resume starts them, never above the rate', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 5, rateLimit: { limit: 1, interval: 1000 } });
+    const starts: number[] = [];
+    const futures = [0, 1, 2].map((i) => executor.submit(() => starts.push(Date.now()) && i));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(starts).toEqual([0]);
+    executor.pause();
+    await vi.advanceTimersByTimeAsync(2000); // tokens arrive at 1000 and 2000 while paused
+    expect(starts).toEqual([0]);
+    expect(executor.getSnapshot()).toMatchObject({ paused: true, queued: 2, running: 0 });
+    executor.resume();
+    await vi.runAllTimersAsync();
+    expect(await Promise.all(futures)).toEqual([0, 1, 2]);
+    expect(starts[0]).toBe(0);
+    // Tokens granted during the pause are given up (a task keeps none across a pause), so the
+    // first start after resume is at the resume or later, and the rate still holds.
+    expect(starts[1]).toBeGreaterThanOrEqual(2500);
+    expect(maxInWindow(starts, 1000)).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('cancelling a task that waits for a token leaves the limiter’s queue and frees the worker', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 1000 });
+    const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: limiter });
+    const log: string[] = [];
+    const a = executor.submit(() => void log.push(`a@${Date.now()}`));
+    const b = executor.submit(() => void log.push(`b@${Date.now()}`));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(limiter.waiting).toBe(1);
+    outcome(b);
+    b.cancel();
+    expect(limiter.waiting).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    const c = executor.submit(() => void log.push(`c@${Date.now()}`));
+    await vi.runAllTimersAsync();
+    await Promise.all([a, c]);
+    expect(log).toEqual(['a@0', 'c@1000']);
+  });
+});
+
+describe('per-task and per-map rateLimit', () => {
+  it('a RateLimiter given to some tasks limits only those', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 500 });
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const log: string[] = [];
+    const futures = [
+      executor.submit(() => void log.push(`l0@${Date.now()}`), { rateLimit: limiter }),
+      executor.submit(() => void log.push(`l1@${Date.now()}`), { rateLimit: limiter }),
+      executor.submit(() => void log.push(`free@${Date.now()}`)),
+      executor.submit(() => void log.push(`l2@${Date.now()}`), { rateLimit: limiter }),
+    ];
+    await vi.runAllTimersAsync();
+    await Promise.all(futures);
+    expect(log).toEqual(['l0@0', 'free@0', 'l1@500', 'l2@1000']);
+  });
+
+  it('a task passes both the executor’s limiter and its own', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: { limit: 3, interval: 1000 } });
+    const own = new RateLimiter({ limit: 1, interval: 300 });
+    const starts: number[] = [];
+    const futures = [0, 1, 2, 3].map(() => executor.submit(() => void starts.push(Date.now()), { rateLimit: own }));
+    await vi.runAllTimersAsync();
+    await Promise.all(futures);
+    // own: 0, 300, 600, 900; executor: at most 3 per second → the 4th waits for 1000
+    expect(starts).toEqual([0, 300, 600, 1000]);
+  });
+
+  // KNOWN BUG (not fixed: needs a token hand-back or a non-consuming wait in RateLimiter):
+  // the executor takes its own token first, then waits for the task's limiter while holding
+  // it, so the token is spent long before the start and two starts can share one window.
+  // `it.fails` passes while the bug is there; when it is fixed, make this a plain `it`.
+  it('a token of the executor’s limiter is not spent while the task waits for its own limiter', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: { limit: 1, interval: 1000 } });
+    const own = new RateLimiter({ limit: 1, interval: 1000 });
+    expect(own.tryAcquire()).toBe(true); // the task's limiter is empty until 1000
+    const starts: number[] = [];
+    const a = executor.submit(() => void starts.push(Date.now()), { rateLimit: own });
+    const b = executor.submit(() => void starts.push(Date.now()));
+    await vi.runAllTimersAsync();
+    await Promise.all([a, b]);
+    // executor limit 1 per 1000 ms: the two starts must be 1000 ms apart (today: both at 1000)
+    expect(maxInWindow(starts, 1000)).toBe(1);
+  });
+
+  it('the executor’s own limiter given again per task takes one token, not two', async () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 1000 });
+    const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: limiter });
+    const starts: number[] = [];
+    const futures = [0, 1, 2, 3].map(() => executor.submit(() => void starts.push(Date.now()), { rateLimit: limiter }));
+    await vi.runAllTimersAsync();
+    await Promise.all(futures);
+    expect(starts).toEqual([0, 0, 1000, 1000]);
+  });
+
+  it('a map’s rateLimit options make one limiter for the whole map', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const starts: number[] = [];
+    const p = executor.map(
+      (i: number) => {
+        starts.push(Date.now());
+        return i * 10;
+      },
+      [0, 1, 2, 3, 4, 5],
+      { rateLimit: { limit: 2, interval: 1000 } },
+    );
+    await vi.runAllTimersAsync();
+    expect(await p).toEqual([0, 10, 20, 30, 40, 50]);
+    expect(starts).toEqual([0, 0, 1000, 1000, 2000, 2000]);
+  });
+
+  it('two maps with rateLimit options each get their own limiter', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const options = { rateLimit: { limit: 1, interval: 1000 } };
+    const starts: string[] = [];
+    const one = executor.map((i: number) => void starts.push(`one${i}@${Date.now()}`), [0, 1], options);
+    const two = executor.map((i: number) => void starts.push(`two${i}@${Date.now()}`), [0, 1], options);
+    await vi.runAllTimersAsync();
+    await Promise.all([one, two]);
+    expect(starts.sort()).toEqual(['one0@0', 'one1@1000', 'two0@0', 'two1@1000']);
+  });
+
+  it('a map’s rateLimit also counts retries', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const starts: string[] = [];
+    const p = executor.map(
+      (i: number, { attempt }: TaskContext) => {
+        starts.push(`${i}.${attempt}@${Date.now()}`);
+        if (i === 0 && attempt === 1) throw new Error('x');
+        return i;
+      },
+      [0, 1, 2],
+      { rateLimit: { limit: 2, interval: 1000 }, retries: 1, retryDelay: 1, jitter: 'none' },
+    );
+    await vi.runAllTimersAsync();
+    expect(await p).toEqual([0, 1, 2]);
+    expect(starts).toEqual(['0.1@0', '1.1@0', '2.1@1000', '0.2@1000']);
+  });
+
+  it('one RateLimiter shared between two executors limits their starts together', async () => {
+    const limiter = new RateLimiter({ limit: 3, interval: 1000 });
+    const one = new AsyncExecutor({ maxWorkers: 4, rateLimit: limiter });
+    const two = new AsyncExecutor({ maxWorkers: 4, rateLimit: limiter });
+    const starts: number[] = [];
+    const futures = Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).submit(() => sleep(5).then(() => starts.push(Date.now()))));
+    await vi.runAllTimersAsync();
+    await Promise.all(futures);
+    const begins = starts.map((t) => t - 5).sort((a, b) => a - b);
+    expect(begins).toEqual([0, 0, 0, 1000, 1000, 1000, 2000, 2000, 2000, 3000, 3000, 3000]);
+    expect(one.getSnapshot().rateLimit).toEqual(two.getSnapshot().rateLimit);
+    expect(limiter.waiting).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('properties', () => {
+  it('under random limits and durations, starts never exceed burst + limit·⌊t/interval⌋ nor limit per window', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          limit: fc.integer({ min: 1, max: 5 }),
+          interval: fc.integer({ min: 1, max: 1000 }),
+          burst: fc.integer({ min: 1, max: 8 }),
+          maxWorkers: fc.integer({ min: 1, max: 6 }),
+          retryDelay: fc.integer({ min: 0, max: 300 }),
+          tasks: fc.array(fc.record({ ms: fc.integer({ min: 0, max: 700 }), fails: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+        }),
+        async ({ limit, interval, burst, maxWorkers, retryDelay, tasks }) => {
+          const executor = new AsyncExecutor({ maxWorkers, rateLimit: { limit, interval, burst } });
+          const t0 = Date.now();
+          const starts: number[] = [];
+          const g = gauge();
+          const futures = tasks.map(({ ms, fails }, i) =>
+            executor.submit(
+              ({ attempt }) =>
+                g.run(async () => {
+                  starts.push(Date.now() - t0);
+                  if (ms > 0) await sleep(ms);
+                  if (fails && attempt === 1) throw new Error('first attempt fails');
+                  return i;
+                }),
+              { retries: 1, retryDelay, jitter: 'none' },
+            ),
+          );
+          await vi.runAllTimersAsync();
+          expect(await Promise.all(futures)).toEqual(tasks.map((_, i) => i));
+          expect(starts).toHaveLength(tasks.length + tasks.filter((t) => t.fails).length);
+          starts.sort((a, b) => a - b);
+          starts.forEach((t, i) => {
+            expect(i + 1).toBeLessThanOrEqual(burst + limit * Math.floor(t / interval));
+          });
+          expect(maxInWindow(starts, interval)).toBeLessThanOrEqual(limit);
+          expect(g.state.max).toBeLessThanOrEqual(maxWorkers);
+          expect(vi.getTimerCount()).toBe(0);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a semaphore option never exceeds its permits, even when timed-out tasks ignore their signal', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          permits: fc.integer({ min: 1, max: 4 }),
+          workersA: fc.integer({ min: 1, max: 6 }),
+          workersB: fc.integer({ min: 1, max: 6 }),
+          tasks: fc.array(
+            fc.record({ ms: fc.integer({ min: 0, max: 400 }), timeout: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }), onB: fc.boolean() }),
+            { minLength: 1, maxLength: 30 },
+          ),
+        }),
+        async ({ permits, workersA, workersB, tasks }) => {
+          const semaphore = new Semaphore(permits);
+          const a = new AsyncExecutor({ maxWorkers: workersA });
+          const b = new AsyncExecutor({ maxWorkers: workersB });
+          const g = gauge();
+          const perExecutor = new Map<AsyncExecutor, ReturnType<typeof gauge>>([
+            [a, gauge()],
+            [b, gauge()],
+          ]);
+          const futures = tasks.map(({ ms, timeout, onB }) => {
+            const executor = onB ? b : a;
+            const own = perExecutor.get(executor) as ReturnType<typeof gauge>;
+            return executor.submit(
+              () => own.run(() => g.run(() => (ms > 0 ? sleep(ms) : undefined))), // ignores its signal
+              timeout === undefined ? { semaphore } : { semaphore, timeout },
+            );
+          });
+          for (const f of futures) outcome(f);
+          await vi.runAllTimersAsync();
+          expect(futures.every((f) => f.done())).toBe(true);
+          expect(g.state.max).toBeLessThanOrEqual(permits);
+          expect(perExecutor.get(a)?.state.max).toBeLessThanOrEqual(workersA);
+          expect(perExecutor.get(b)?.state.max).toBeLessThanOrEqual(workersB);
+          expect(g.state.now).toBe(0);
+          expect(semaphore.available).toBe(permits);
+          expect(semaphore.waiting).toBe(0);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,365 @@
+/**
+ * `fetchTask` and `parseRetryAfter` against a real HTTP server on 127.0.0.1
+ * (Node's `http` module, port 0), with REAL timers: fake timers don't mix with
+ * sockets. Delays are kept to a few ms and no wall-clock time is asserted.
+ * (SPEC "Utilities", "Errors"; issue 3 "Fetch".)
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  AsyncExecutor,
+  CancelledError,
+  fetchTask,
+  HttpError,
+  parseRetryAfter,
+  type TaskEvent,
+  TimeoutError,
+} from '../index.js';
+
+interface TestServer {
+  url: string;
+  server: Server;
+  /** requests seen, by path (without the query) */
+  hits: Map<string, number>;
+  /** paths whose request the client closed before the response */
+  aborted: string[];
+  /** resolves when a request for `path` arrives */
+  received(path: string): Promise<void>;
+  /** resolves when the client abandons a request for `path` */
+  abandoned(path: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Waiters = Map<string, (() => void)[]>;
+
+function wake(waiters: Waiters, path: string): void {
+  for (const resolve of waiters.get(path) ?? []) resolve();
+  waiters.delete(path);
+}
+
+function waitOn(waiters: Waiters, path: string): Promise<void> {
+  return new Promise((resolve) => waiters.set(path, [...(waiters.get(path) ?? []), resolve]));
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)), ...headers });
+  res.end(payload);
+}
+
+async function startServer(): Promise<TestServer> {
+  const hits = new Map<string, number>();
+  const aborted: string[] = [];
+  const receivedWaiters: Waiters = new Map();
+  const abortedWaiters: Waiters = new Map();
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+
+  const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    const n = (hits.get(path) ?? 0) + 1;
+    hits.set(path, n);
+    wake(receivedWaiters, path);
+    const q = url.searchParams;
+    const status = /^\/status\/(\d+)$/.exec(path);
+    if (path === '/json') return json(res, 200, { hello: 'world', n });
+    if (path === '/text') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('plain text');
+      return;
+    }
+    if (path === '/echo') {
+      return json(res, 200, { method: req.method, header: req.headers['x-test'] ?? null, body });
+    }
+    if (status) {
+      const code = Number(status[1]);
+      const headers: Record<string, string> = {};
+      const retryAfter = q.get('retryAfter');
+      if (retryAfter !== null) headers['retry-after'] = retryAfter;
+      if (q.get('plain') !== null) {
+        res.writeHead(code, { 'content-type': 'text/plain', ...headers });
+        res.end(`plain failure ${code}`);
+        return;
+      }
+      return json(res, code, { error: `status ${code}` }, headers);
+    }
+    if (path.startsWith('/flaky/')) {
+      // fails `times` times with `status` (and Retry-After), then answers 200
+      const times = Number(q.get('times') ?? '1');
+      if (n <= times) {
+        const headers: Record<string, string> = {};
+        const retryAfter = q.get('retryAfter');
+        if (retryAfter !== null) headers['retry-after'] = retryAfter;
+        return json(res, Number(q.get('status') ?? '503'), { error: 'try again', n }, headers);
+      }
+      return json(res, 200, { ok: true, n });
+    }
+    if (path.startsWith('/slow/')) {
+      const ms = Number(q.get('ms') ?? '60000');
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        json(res, 200, { slow: true, ms });
+      }, ms);
+      timers.add(timer);
+      res.on('close', () => {
+        if (res.writableEnded) return;
+        clearTimeout(timer);
+        timers.delete(timer);
+        aborted.push(path);
+        wake(abortedWaiters, path);
+      });
+      return;
+    }
+    json(res, 404, { error: 'not found' });
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    server,
+    hits,
+    aborted,
+    received: (path) => waitOn(receivedWaiters, path),
+    abandoned: (path) => waitOn(abortedWaiters, path),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const t of timers) clearTimeout(t);
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+let srv: TestServer;
+let executor: AsyncExecutor;
+
+beforeAll(async () => {
+  srv = await startServer();
+});
+afterAll(async () => {
+  await srv.close();
+});
+beforeEach(() => {
+  srv.hits.clear();
+  srv.aborted.length = 0;
+  executor = new AsyncExecutor({ maxWorkers: 4 });
+  return () => executor.shutdown({ cancelFutures: true });
+});
+
+async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('parseRetryAfter', () => {
+  const now = Date.UTC(2026, 9, 21, 7, 28, 0); // a whole second, as HTTP dates are
+
+  it('reads delta-seconds', () => {
+    expect(parseRetryAfter('120')).toBe(120_000);
+    expect(parseRetryAfter('0')).toBe(0);
+    expect(parseRetryAfter(' 3 ')).toBe(3000);
+    expect(parseRetryAfter('1')).toBe(1000);
+    // not RFC, but sent by some servers: honoured, rounded up to the ms
+    expect(parseRetryAfter('1.5')).toBe(1500);
+    expect(parseRetryAfter('0.0004')).toBe(1);
+  });
+
+  it('reads an HTTP date, counted from now (never negative)', () => {
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter(new Date(now + 90_000).toUTCString(), now)).toBe(90_000);
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:27:00 GMT', now)).toBe(0);
+    // the obsolete forms RFC 9110 still asks recipients to accept
+    expect(parseRetryAfter('Wednesday, 21-Oct-26 07:28:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).toBe(0); // asctime (local time, long past)
+  });
+
+  it('is undefined when absent or unreadable', () => {
+    expect(parseRetryAfter(null)).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('')).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    // V8's Date.parse would read these as days in 2001 (→ 0 ms, "retry at once")
+    for (const junk of ['-5', '+3', '10 20', '1e3', '-1.5']) expect(parseRetryAfter(junk, now)).toBeUndefined();
+  });
+});
+
+describe('fetchTask', () => {
+  it("parses JSON by default, 'text' and 'response' on request", async () => {
+    expect(await executor.submit(fetchTask<{ hello: string }>(`${srv.url}/json`))).toMatchObject({ hello: 'world' });
+    expect(await executor.submit(fetchTask(`${srv.url}/text`, undefined, { parse: 'text' }))).toBe('plain text');
+    const response = await executor.submit(fetchTask(`${srv.url}/json`, undefined, { parse: 'response' }));
+    expect(response).toBeInstanceOf(Response);
+    expect(response.status).toBe(200);
+    expect(response.bodyUsed).toBe(false);
+    expect(await response.json()).toMatchObject({ hello: 'world' });
+  });
+
+  it('takes a string, a URL or a Request, and passes init through', async () => {
+    expect(await executor.submit(fetchTask(new URL('/json', srv.url)))).toMatchObject({ hello: 'world' });
+    expect(await executor.submit(fetchTask(new Request(`${srv.url}/json`)))).toMatchObject({ hello: 'world' });
+    const echoed = await executor.submit(
+      fetchTask(`${srv.url}/echo`, { method: 'POST', headers: { 'x-test': 'yes' }, body: 'payload' }),
+    );
+    expect(echoed).toEqual({ method: 'POST', header: 'yes', body: 'payload' });
+  });
+
+  it('works as a plain function given a signal', async () => {
+    const get = fetchTask(`${srv.url}/text`, undefined, { parse: 'text' });
+    expect(await get({ signal: new AbortController().signal })).toBe('plain text');
+  });
+
+  it('throws HttpError { status, statusText, url, retryAfterMs, body } on a non-2xx status', async () => {
+    const error = await rejection(executor.submit(fetchTask(`${srv.url}/status/503`)));
+    expect(error).toBeInstanceOf(HttpError);
+    const e = error as HttpError;
+    expect(e.name).toBe('HttpError');
+    expect(e.status).toBe(503);
+    expect(e.statusText).toBe('Service Unavailable');
+    expect(e.url).toBe(`${srv.url}/status/503`);
+    expect(e.retryAfterMs).toBeUndefined();
+    expect(e.body).toEqual({ error: 'status 503' });
+    expect(e.message).toBe(`HTTP 503 Service Unavailable from ${srv.url}/status/503`);
+
+    const plain = (await rejection(executor.submit(fetchTask(`${srv.url}/status/500?plain`, undefined, { parse: 'text' })))) as HttpError;
+    expect(plain.status).toBe(500);
+    expect(plain.body).toBe('plain failure 500');
+  });
+
+  it('a 429 carries retryAfterMs from Retry-After, in delta-seconds or as an HTTP date', async () => {
+    const delta = (await rejection(executor.submit(fetchTask(`${srv.url}/status/429?retryAfter=7`)))) as HttpError;
+    expect(delta.status).toBe(429);
+    expect(delta.statusText).toBe('Too Many Requests');
+    expect(delta.retryAfterMs).toBe(7000);
+
+    const date = new Date(Date.now() + 30_000).toUTCString();
+    const dated = (await rejection(executor.submit(fetchTask(`${srv.url}/status/429?retryAfter=${encodeURIComponent(date)}`)))) as HttpError;
+    expect(dated.retryAfterMs).toBeGreaterThan(0);
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(30_000);
+
+    const past = (await rejection(
+      executor.submit(fetchTask(`${srv.url}/status/429?retryAfter=${encodeURIComponent('Thu, 01 Jan 2015 00:00:00 GMT')}`)),
+    )) as HttpError;
+    expect(past.retryAfterMs).toBe(0);
+  });
+
+  it('a 503 is retried by default and the retry succeeds', async () => {
+    const result = await executor.submit(fetchTask(`${srv.url}/flaky/a?times=2&status=503`), { retries: 3, retryDelay: 1 });
+    expect(result).toEqual({ ok: true, n: 3 });
+    expect(srv.hits.get('/flaky/a')).toBe(3);
+  });
+
+  it('a 404 is not retried by default: one request, and the HttpError is the rejection', async () => {
+    const error = (await rejection(executor.submit(fetchTask(`${srv.url}/status/404`), { retries: 3, retryDelay: 1 }))) as HttpError;
+    expect(error.status).toBe(404);
+    expect(srv.hits.get('/status/404')).toBe(1);
+  });
+
+  it('the executor waits for Retry-After, capped by maxRetryDelay', async () => {
+    const events: TaskEvent[] = [];
+    executor.onEvent((e) => events.push(e));
+    const result = await executor.submit(fetchTask(`${srv.url}/flaky/b?times=1&status=429&retryAfter=1`), {
+      retries: 1,
+      retryDelay: 1,
+      maxRetryDelay: 25,
+      jitter: 'none',
+    });
+    expect(result).toEqual({ ok: true, n: 2 });
+    const retry = events.find((e) => e.type === 'retry');
+    expect((retry?.error as HttpError).retryAfterMs).toBe(1000);
+    expect(retry?.delayMs).toBe(25);
+
+    events.length = 0;
+    await executor.submit(fetchTask(`${srv.url}/flaky/c?times=1&status=429&retryAfter=0`), { retries: 1, retryDelay: 15, jitter: 'none' });
+    expect(events.find((e) => e.type === 'retry')?.delayMs).toBe(15);
+  });
+
+  it('the final failure after retries is the last response’s HttpError', async () => {
+    const error = (await rejection(executor.submit(fetchTask(`${srv.url}/flaky/d?times=5&status=502`), { retries: 2, retryDelay: 1 }))) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error.status).toBe(502);
+    expect(error.body).toEqual({ error: 'try again', n: 3 });
+    expect(srv.hits.get('/flaky/d')).toBe(3);
+  });
+});
+
+describe('the task’s signal reaches fetch', () => {
+  it('cancel() aborts the request: the server sees the client go away', async () => {
+    const arrived = srv.received('/slow/cancel');
+    const abandoned = srv.abandoned('/slow/cancel');
+    const future = executor.submit(fetchTask(`${srv.url}/slow/cancel?ms=30000`));
+    await arrived;
+    expect(future.cancel()).toBe(true);
+    expect(await rejection(future)).toBeInstanceOf(CancelledError);
+    await abandoned;
+    expect(srv.aborted).toEqual(['/slow/cancel']);
+    await executor.onIdle();
+    expect(executor.getSnapshot().workers.every((w) => w.taskId === undefined)).toBe(true);
+  });
+
+  it('a timeout aborts the request with TimeoutError, and a retry asks again', async () => {
+    const abandoned = srv.abandoned('/slow/timeout');
+    const error = await rejection(executor.submit(fetchTask(`${srv.url}/slow/timeout?ms=30000`), { timeout: 50, retries: 1, retryDelay: 1 }));
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as TimeoutError).message).toMatch(/timed out after 50 ms \(attempt 2 of 2\)/);
+    await abandoned;
+    expect(srv.hits.get('/slow/timeout')).toBe(2);
+    // both attempts' requests were abandoned (the server hears of the second a moment later)
+    await vi.waitFor(() => expect(srv.aborted).toEqual(['/slow/timeout', '/slow/timeout']));
+  });
+
+  it('a slow response within the timeout succeeds', async () => {
+    expect(await executor.submit(fetchTask(`${srv.url}/slow/ok?ms=20`), { timeout: 5000 })).toEqual({ slow: true, ms: 20 });
+  });
+
+  it('shutdown({ cancelFutures: true }) aborts requests in flight', async () => {
+    const arrived = srv.received('/slow/shutdown');
+    const abandoned = srv.abandoned('/slow/shutdown');
+    const future = executor.submit(fetchTask(`${srv.url}/slow/shutdown?ms=30000`));
+    await arrived;
+    await executor.shutdown({ cancelFutures: true });
+    expect(future.cancelled()).toBe(true);
+    await abandoned;
+    expect(srv.aborted).toEqual(['/slow/shutdown']);
+  });
+
+  it('the caller’s own init.signal aborts it too', async () => {
+    const controller = new AbortController();
+    const arrived = srv.received('/slow/own');
+    const abandoned = srv.abandoned('/slow/own');
+    const future = executor.submit(fetchTask(`${srv.url}/slow/own?ms=30000`, { signal: controller.signal }));
+    await arrived;
+    controller.abort(new Error('caller gave up'));
+    const error = await rejection(future);
+    // The caller's own signal is a cancellation (not retried), carrying the caller's reason.
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(((error as CancelledError).cause as Error).message).toBe('caller gave up');
+    expect(future.state).toBe('cancelled');
+    await abandoned;
+  });
+
+  it('a map over URLs, cancelled by its signal, aborts every request in flight', async () => {
+    const controller = new AbortController();
+    const paths = ['/slow/m0', '/slow/m1', '/slow/m2'];
+    const arrived = Promise.all(paths.map((p) => srv.received(p)));
+    const abandoned = Promise.all(paths.map((p) => srv.abandoned(p)));
+    const mapped = executor.map((path: string, ctx) => fetchTask(`${srv.url}${path}?ms=30000`)(ctx), paths, {
+      signal: controller.signal,
+    });
+    await arrived;
+    controller.abort();
+    expect(await rejection(mapped)).toBeInstanceOf(CancelledError);
+    await abandoned;
+    expect([...srv.aborted].sort()).toEqual(paths);
+  });
+});

@@ -1,0 +1,365 @@
+/**
+ * Per-attempt `timeout` (SPEC "Task options", invariant 1; issue 3 "Timeouts").
+ * Fake timers throughout.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AsyncExecutor, CancelledError, Semaphore, type TaskContext, TimeoutError } from '../index.js';
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function outcome<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
+  const box: { current: Outcome<T> | undefined } = { current: undefined };
+  p.then(
+    (value) => {
+      box.current = { ok: true, value };
+    },
+    (error: unknown) => {
+      box.current = { ok: false, error };
+    },
+  );
+  return box;
+}
+
+/** Resolves with `signal.reason` when the signal aborts (rejects, as a well-behaved task would). */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Counts how many task functions are inside their body at once. */
+function concurrency() {
+  const state = { now: 0, max: 0 };
+  return {
+    state,
+    async run<T>(body: () => Promise<T>): Promise<T> {
+      state.now++;
+      state.max = Math.max(state.max, state.now);
+      try {
+        return await body();
+      } finally {
+        state.now--;
+      }
+    },
+  };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the attempt’s signal', () => {
+  it('aborts with a TimeoutError naming the task, the limit and the attempt', async () => {
+    const executor = new AsyncExecutor();
+    const reasons: unknown[] = [];
+    const future = executor.submit(
+      async ({ signal, attempt }: TaskContext) => {
+        if (attempt === 1) throw new Error('plain failure');
+        try {
+          return await untilAborted(signal);
+        } finally {
+          reasons.push(signal.reason);
+        }
+      },
+      { name: 'user 7', timeout: 5000, retries: 3, retryDelay: 10, jitter: 'none' },
+    );
+    const result = outcome(future);
+    await vi.advanceTimersByTimeAsync(10 + 4999);
+    expect(reasons).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reasons).toHaveLength(1);
+    const reason = reasons[0];
+    expect(reason).toBeInstanceOf(TimeoutError);
+    expect((reason as TimeoutError).name).toBe('TimeoutError');
+    expect((reason as TimeoutError).message).toBe('task "user 7" timed out after 5000 ms (attempt 2 of 4)');
+    await vi.runAllTimersAsync();
+    expect(result.current?.ok).toBe(false);
+    expect(future.attempt).toBe(4);
+    // the last attempt's own TimeoutError
+    expect((future.exception() as TimeoutError).message).toBe('task "user 7" timed out after 5000 ms (attempt 4 of 4)');
+  });
+
+  it('an unnamed task is named by its id; retries: Infinity shows ∞', async () => {
+    const executor = new AsyncExecutor();
+    const seen: string[] = [];
+    const future = executor.submit(
+      async ({ signal, attempt }) => {
+        if (attempt === 1) {
+          await untilAborted(signal).catch((e: unknown) => seen.push((e as Error).message));
+          throw signal.reason;
+        }
+        return 'done';
+      },
+      { timeout: 250, retries: Number.POSITIVE_INFINITY, retryDelay: 1, jitter: 'none' },
+    );
+    await vi.runAllTimersAsync();
+    await expect(future).resolves.toBe('done');
+    expect(seen).toEqual([`task #${future.id} timed out after 250 ms (attempt 1 of ∞)`]);
+  });
+
+  it('a timed-out attempt counts as failed and is retried; times follow timeout + delay', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const starts: number[] = [];
+    const future = executor.submit(
+      async ({ signal, attempt }) => {
+        starts.push(Date.now());
+        if (attempt < 3) return untilAborted(signal);
+        return `ok on ${attempt}`;
+      },
+      { timeout: 1000, retries: 3, retryDelay: 100, jitter: 'none' },
+    );
+    await vi.runAllTimersAsync();
+    await expect(future).resolves.toBe('ok on 3');
+    expect(starts).toEqual([0, 1100, 2300]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('without retries left the future rejects with the attempt’s TimeoutError (the signal’s reason)', async () => {
+    const executor = new AsyncExecutor();
+    let reason: unknown;
+    const future = executor.submit(
+      async ({ signal }) => {
+        try {
+          return await untilAborted(signal);
+        } finally {
+          reason = signal.reason;
+        }
+      },
+      { timeout: 300 },
+    );
+    const result = outcome(future);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(future.state).toBe('failed');
+    expect(result.current).toEqual({ ok: false, error: reason });
+    expect(reason).toBeInstanceOf(TimeoutError);
+    expect(executor.getSnapshot()).toMatchObject({ failed: 1, running: 0 });
+  });
+
+  it('the timeout timer is cleared when the attempt ends first', async () => {
+    const executor = new AsyncExecutor();
+    const future = executor.submit(async () => {
+      await sleep(10);
+      return 1;
+    }, { timeout: 60_000 });
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(future).resolves.toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+    const sync = executor.submit(() => 2, { timeout: 60_000 });
+    await expect(sync).resolves.toBe(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('cancelling a running task clears its timeout timer; the signal’s reason is the CancelledError', async () => {
+    const executor = new AsyncExecutor();
+    let reason: unknown;
+    const future = executor.submit(
+      async ({ signal }) => {
+        try {
+          return await untilAborted(signal);
+        } finally {
+          reason = signal.reason;
+        }
+      },
+      { timeout: 60_000 },
+    );
+    await vi.advanceTimersByTimeAsync(5);
+    const result = outcome(future);
+    future.cancel();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(reason).toBeInstanceOf(CancelledError);
+    expect(result.current?.ok === false && result.current.error).toBeInstanceOf(CancelledError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('the executor’s timeout is every task’s default; a task’s timeout overrides it', async () => {
+    const executor = new AsyncExecutor({ timeout: 100 });
+    const ends: Record<string, number> = {};
+    const task = (key: string) => async ({ signal }: TaskContext) => {
+      try {
+        return await untilAborted(signal);
+      } finally {
+        ends[key] = Date.now();
+      }
+    };
+    outcome(executor.submit(task('default')));
+    outcome(executor.submit(task('own'), { timeout: 700 }));
+    await vi.runAllTimersAsync();
+    expect(ends).toEqual({ default: 100, own: 700 });
+  });
+
+  it('map items each get their own timeout per attempt', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 3 });
+    const results = outcome(
+      executor.map(
+        async (ms: number, { signal }) => {
+          await Promise.race([sleep(ms), untilAborted(signal)]);
+          return ms;
+        },
+        [50, 500, 150],
+        { timeout: 200, returnExceptions: true },
+      ),
+    );
+    await vi.runAllTimersAsync();
+    expect(results.current?.ok).toBe(true);
+    const values = results.current?.ok ? results.current.value : [];
+    expect(values[0]).toBe(50);
+    expect(values[1]).toBeInstanceOf(TimeoutError);
+    expect(values[2]).toBe(150);
+  });
+});
+
+describe('a task that ignores the abort keeps its slot until it really settles (invariant 1)', () => {
+  it('the retry waits for the ignoring attempt to finish (maxWorkers: 1)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const c = concurrency();
+    const starts: string[] = [];
+    const a = executor.submit(
+      ({ attempt }) =>
+        c.run(async () => {
+          starts.push(`a${attempt}@${Date.now()}`);
+          if (attempt === 1) await sleep(3000); // ignores its signal
+          return `a${attempt}`;
+        }),
+      { timeout: 1000, retries: 1, retryDelay: 100, jitter: 'none', name: 'A' },
+    );
+    const b = executor.submit(() => c.run(async () => void starts.push(`b@${Date.now()}`)));
+
+    await vi.advanceTimersByTimeAsync(1000);
+    // attempt 1 timed out: the task is retrying, but its attempt still holds the only worker
+    expect(a.state).toBe('retrying');
+    let snap = executor.getSnapshot();
+    expect(snap).toMatchObject({ running: 0, retrying: 1, queued: 1 });
+    expect(snap.workers).toMatchObject([{ id: 0, taskId: a.id, taskName: 'A' }]);
+
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(a.state).toBe('queued');
+    expect(starts).toEqual(['a1@0']);
+
+    await vi.advanceTimersByTimeAsync(999);
+    expect(starts).toEqual(['a1@0']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual(['a1@0', 'a2@3000', 'b@3000']);
+    await expect(a).resolves.toBe('a2');
+    await b;
+    expect(c.state.max).toBe(1);
+    snap = executor.getSnapshot();
+    expect(snap).toMatchObject({ running: 0, retrying: 0, queued: 0, succeeded: 2 });
+  });
+
+  it('a final timeout rejects at once, but the next task waits for the worker', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const c = concurrency();
+    const log: string[] = [];
+    const a = executor.submit(
+      () =>
+        c.run(async () => {
+          await sleep(5000);
+          log.push(`a ended@${Date.now()}`);
+        }),
+      { timeout: 1000 },
+    );
+    const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)));
+    const aResult = outcome(a);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(aResult.current?.ok === false && aResult.current.error).toBeInstanceOf(TimeoutError);
+    expect(b.state).toBe('queued');
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(log).toEqual(['a ended@5000', 'b@5000']);
+    await b;
+    expect(c.state.max).toBe(1);
+  });
+
+  it('cancelling the task while its retry waits for the held worker does not free that worker', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const c = concurrency();
+    const log: string[] = [];
+    const a = executor.submit(
+      ({ attempt }) =>
+        c.run(async () => {
+          log.push(`a${attempt}@${Date.now()}`);
+          await sleep(3000);
+        }),
+      { timeout: 1000, retries: 1, retryDelay: 100, jitter: 'none' },
+    );
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(a.state).toBe('queued'); // retry due, waiting for the worker attempt 1 still holds
+    expect(a.cancel()).toBe(true);
+    outcome(a);
+    const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(log).toEqual(['a1@0']);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(log).toEqual(['a1@0', 'b@3000']);
+    await b;
+    expect(c.state.max).toBe(1);
+  });
+
+  it('cancelling the task while it is retrying does not free the held worker either', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const c = concurrency();
+    const log: string[] = [];
+    const a = executor.submit(
+      () => c.run(() => sleep(3000)),
+      { timeout: 1000, retries: 1, retryDelay: 5000, jitter: 'none' },
+    );
+    await vi.advanceTimersByTimeAsync(1200);
+    expect(a.state).toBe('retrying');
+    a.cancel();
+    outcome(a);
+    const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)));
+    await vi.advanceTimersByTimeAsync(1799);
+    expect(log).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(log).toEqual(['b@3000']);
+    await b;
+    expect(c.state.max).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a semaphore permit stays taken until the ignoring attempt settles', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const c = concurrency();
+    const log: string[] = [];
+    const a = executor.submit(() => c.run(() => sleep(2000)), { semaphore, timeout: 500 });
+    const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)), { semaphore });
+    outcome(a);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(a.state).toBe('failed');
+    expect(semaphore.available).toBe(0);
+    expect(log).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(log).toEqual(['b@2000']);
+    await b;
+    expect(semaphore.available).toBe(1);
+    expect(c.state.max).toBe(1);
+  });
+
+  it('with maxWorkers 2 the retry takes the other worker while the first is still held', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const c = concurrency();
+    const starts: string[] = [];
+    const a = executor.submit(
+      ({ attempt }) =>
+        c.run(async () => {
+          starts.push(`a${attempt}@${Date.now()}`);
+          if (attempt === 1) await sleep(3000);
+          return attempt;
+        }),
+      { timeout: 1000, retries: 1, retryDelay: 100, jitter: 'none' },
+    );
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(starts).toEqual(['a1@0', 'a2@1100']);
+    await expect(a).resolves.toBe(2);
+    expect(c.state.max).toBe(2);
+    expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(0);
+  });
+});
