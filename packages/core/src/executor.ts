@@ -215,7 +215,9 @@ export class AsyncExecutor implements AsyncDisposable {
     this.maxWorkers = maxWorkers;
     // Free ids are the ids below the new size that are not busy (a shrink dropped some; a grow brings them back).
     this.freeIds = [];
-    for (let id = Math.min(this.nextWorkerId, maxWorkers) - 1; id >= 0; id--) if (this.slots[id] === undefined) this.freeIds.push(id);
+    for (let id = Math.min(this.nextWorkerId, maxWorkers) - 1; id >= 0; id--) {
+      if (this.slots[id] === undefined) this.freeIds.push(id);
+    }
     this.changed();
     this.drain();
     for (const pump of [...this.pumps]) pump();
@@ -601,7 +603,9 @@ export class AsyncExecutor implements AsyncDisposable {
 
   /** Nothing queued, running or retrying, no slot still held by a cancelled or timed-out attempt, no `map` still pulling. */
   private isIdle(): boolean {
-    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.active === 0 && this.openRuns === 0;
+    return (
+      this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.active === 0 && this.openRuns === 0
+    );
   }
 
   private readonly onAbort = (): void => {

@@ -111,8 +111,7 @@ abstract class MapRun {
     if (signal?.aborted) {
       this.halted = true; // pull nothing, start nothing: the run only rejects
       queueMicrotask(() => this.abort());
-    }
-    else signal?.addEventListener('abort', this.abort);
+    } else signal?.addEventListener('abort', this.abort);
   }
 
   /** How many items may be outstanding now. */
