@@ -2,6 +2,7 @@ import { CancelledError, ExecutorShutdownError, TimeoutError } from './errors.js
 import { type AsyncFuture, reportError, toCancelledError } from './future.js';
 import { MapIterator, mapAll, type PreparedMap, prepareMap } from './map.js';
 import { Notifier } from './notify.js';
+import { SignalWatch } from './signals.js';
 import {
   type ExecutorOptions,
   type MapOptions,
@@ -73,6 +74,7 @@ export class AsyncExecutor implements AsyncDisposable {
   private readonly eventListeners: ((event: TaskEvent) => void)[] = [];
   private snapshot: ExecutorSnapshot | undefined;
   private readonly pumps = new Set<() => void>();
+  private readonly signals = new SignalWatch();
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
   private openRuns = 0;
   private readonly signal: AbortSignal | undefined;
@@ -266,9 +268,7 @@ export class AsyncExecutor implements AsyncDisposable {
         this.cancelTask(task, signal.reason);
         return task;
       }
-      const onAbort = () => task.cancel(signal.reason);
-      signal.addEventListener('abort', onAbort);
-      task.extra().signalOff = () => signal.removeEventListener('abort', onAbort);
+      this.signals.add(signal, task);
     }
     this.changed();
     this.queue.push(task);
@@ -574,8 +574,6 @@ export class AsyncExecutor implements AsyncDisposable {
     else this.nCancelled++;
     const extra = task._extra;
     if (extra !== undefined) {
-      extra.signalOff?.();
-      extra.signalOff = undefined;
       clearTimer(extra.retryTimer);
       extra.waiter?.cancel();
       extra.waiter = undefined;
@@ -583,8 +581,10 @@ export class AsyncExecutor implements AsyncDisposable {
         extra.permit = false;
         task._opts.semaphore?.release();
       }
-      this.aside.delete(task);
     }
+    // Tasks aside (retrying, waiting for a permit, parked by a map's limit) have extra state or a group.
+    if (extra !== undefined || task._group !== undefined) this.aside.delete(task);
+    if (task._opts.signal !== undefined) this.signals.delete(task._opts.signal, task);
     task._fn = undefined;
     task._arg = undefined;
     task._settle(state, outcome);

@@ -34,8 +34,6 @@ export interface Group {
 
 /** Rarely needed per-task state, allocated only when a task needs it. */
 export interface TaskExtra {
-  /** removes the caller's signal listener */
-  signalOff: (() => void) | undefined;
   /** a semaphore permit taken before a worker slot */
   permit: boolean;
   /** waiting for a semaphore permit or a rate-limit token */
@@ -116,7 +114,7 @@ export class Task<T> extends AsyncFuture<T> {
   extra(): TaskExtra {
     let extra = this._extra;
     if (extra === undefined) {
-      extra = this._extra = { signalOff: undefined, permit: false, waiter: undefined, retryTimer: undefined };
+      extra = this._extra = { permit: false, waiter: undefined, retryTimer: undefined };
     }
     return extra;
   }

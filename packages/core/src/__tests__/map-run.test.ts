@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AsyncExecutor, CancelledError, ExecutorShutdownError, MapRun } from '../index.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('MapRun', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('fills results[i] as item i finishes, keeps completion order, and counts progress', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const run = new MapRun(
+      executor,
+      async (ms: number) => {
+        await sleep(ms);
+        if (ms === 7) throw new Error('seven');
+        return ms * 2;
+      },
+      [20, 5, 7, 3],
+      { returnExceptions: true },
+    );
+    expect(run.getSnapshot().status).toBe('idle');
+    expect(run.getSnapshot().progress.total).toBe(4);
+    void run.start();
+    expect(run.getSnapshot().status).toBe('running');
+    expect(run.getSnapshot().progress).toMatchObject({ running: 2, queued: 2, done: 0 });
+    await vi.advanceTimersByTimeAsync(5);
+    const mid = run.getSnapshot();
+    expect(mid.results[1]).toBe(10);
+    expect(mid.results[0]).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(30);
+    const s = run.getSnapshot();
+    expect(s.status).toBe('success');
+    expect(s.results).toEqual([40, 10, undefined, 6]);
+    expect((s.errors[2] as Error).message).toBe('seven');
+    expect(s.completed.map((c) => c.index)).toEqual([1, 2, 3, 0]);
+    expect(s.completed.map((c) => c.item)).toEqual([5, 7, 3, 20]);
+    expect(s.progress).toMatchObject({ total: 4, done: 4, failed: 1, running: 0, queued: 0 });
+    expect(executor.subscriberCount).toBe(0);
+  });
+
+  it('shows attempts and the retrying state while it runs', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const run = new MapRun(
+      executor,
+      async (x: number, { attempt }) => {
+        if (attempt < 3) throw new Error('again');
+        return x;
+      },
+      [1],
+      { retries: 2, retryDelay: 100, jitter: 'none' },
+    );
+    void run.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(run.getSnapshot().attempts).toEqual([1]);
+    expect(run.getSnapshot().states).toEqual(['retrying']);
+    expect(run.getSnapshot().progress.retrying).toBe(1);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(run.getSnapshot()).toMatchObject({ status: 'success', results: [1], attempts: [3] });
+  });
+
+  it('the snapshot is the same object until something changes, and listeners hear of bursts once', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1000 });
+    const run = new MapRun(executor, async (x: number) => x, Array.from({ length: 1000 }, (_, i) => i));
+    let calls = 0;
+    run.subscribe(() => calls++);
+    const before = run.getSnapshot();
+    expect(run.getSnapshot()).toBe(before);
+    await run.start();
+    await Promise.resolve();
+    expect(calls).toBeLessThanOrEqual(3);
+    const after = run.getSnapshot();
+    expect(after).not.toBe(before);
+    expect(run.getSnapshot()).toBe(after);
+    expect(after.results).toHaveLength(1000);
+  });
+
+  it('the first failure ends the run as error; cancel() ends it as cancelled and aborts every signal', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const failing = new MapRun(executor, async (x: number) => {
+      if (x === 1) throw new Error('one');
+      await sleep(100);
+      return x;
+    }, [0, 1, 2]);
+    await expect(failing.start()).rejects.toThrow('one');
+    expect(failing.getSnapshot()).toMatchObject({ status: 'error' });
+    expect((failing.getSnapshot().error as Error).message).toBe('one');
+
+    const signals: AbortSignal[] = [];
+    const run = new MapRun(executor, ({}, { signal }) => {
+      signals.push(signal);
+      return new Promise(() => {});
+    }, [{}, {}, {}]);
+    const done = run.start().catch((e: unknown) => e);
+    run.cancel();
+    expect(await done).toBeInstanceOf(CancelledError);
+    expect(run.getSnapshot().status).toBe('cancelled');
+    expect(signals.every((s) => s.aborted)).toBe(true);
+  });
+
+  it('starting on a shut-down executor ends as error with ExecutorShutdownError', async () => {
+    const executor = new AsyncExecutor();
+    await executor.shutdown();
+    const run = new MapRun(executor, (x: number) => x, [1]);
+    await expect(run.start()).rejects.toBeInstanceOf(ExecutorShutdownError);
+    expect(run.getSnapshot().status).toBe('error');
+  });
+});
