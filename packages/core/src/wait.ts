@@ -71,7 +71,11 @@ export function wait<F extends AsyncFuture<unknown>>(futures: Iterable<F>, optio
   try {
     checkWaitOptions(options);
     // `null` is not "use the default": only a missing returnWhen is
-    returnWhen = checkOneOf('returnWhen', options.returnWhen === undefined ? WaitStrategy.ALL_COMPLETED : options.returnWhen, STRATEGIES);
+    returnWhen = checkOneOf(
+      'returnWhen',
+      options.returnWhen === undefined ? WaitStrategy.ALL_COMPLETED : options.returnWhen,
+      STRATEGIES,
+    );
     all = collect(futures);
   } catch (error) {
     return Promise.reject(error);

@@ -1,0 +1,130 @@
+import { fetchTask, type TaskContext } from '@fanout/core';
+import { useExecutor, useMap } from '@fanout/react';
+import { useEffect, useMemo, useState } from 'react';
+import { useFrameSnapshot } from '../lib/frame-store';
+import { Counter } from '../ui/Counter';
+import { Board, type ItemState } from './board';
+import type { Item } from './mock-api';
+
+/** What one run of the fan-out is made of (fixed when it starts; the workers follow the live control). */
+export interface FetchRunConfig {
+  requests: number;
+  /** client-side rate limit: starts per `interval` (0 = none) */
+  rate: number;
+  /** the rate window, ms (1000 at 1× speed) */
+  interval: number;
+  /** first retry wait, ms */
+  retryDelay: number;
+}
+
+export const FETCH_RETRIES = 5;
+
+/**
+ * One fan-out: `requests` real `fetch` calls through `fetchTask`, on an
+ * executor this component owns (`useExecutor`), mapped with `useMap`.
+ * Unmounting it shuts the executor down with `cancelFutures`: every
+ * request in flight is aborted and nothing new starts.
+ */
+export function FetchPanel({ config, workers }: { config: FetchRunConfig; workers: number }) {
+  const { executor, snapshot } = useExecutor({
+    name: 'fetch fan-out',
+    maxWorkers: workers,
+    ...(config.rate > 0 ? { rateLimit: { limit: config.rate, interval: config.interval } } : {}),
+  });
+  // (useExecutor resizes the executor it owns when `maxWorkers` changes: the workers control acts live.)
+
+  const [board] = useState(() => new Board(config.requests));
+  useEffect(() => board.attach(executor), [board, executor]);
+  const view = useFrameSnapshot(board);
+
+  const ids = useMemo(() => Array.from({ length: config.requests }, (_, i) => i), [config.requests]);
+  const run = useMap(
+    (id: number, ctx: TaskContext) => {
+      board.bind(ctx.taskId, id);
+      return fetchTask<Item>(`/api/items/${id}`)(ctx);
+    },
+    ids,
+    { executor, retries: FETCH_RETRIES, retryDelay: config.retryDelay, returnExceptions: true },
+  );
+
+  const ok = run.results.reduce((n: number, r) => (r !== undefined && !(r instanceof Error) ? n + 1 : n), 0);
+  const failed = run.progress.failed;
+  const active = run.status === 'running' || run.status === 'idle';
+
+  return (
+    <div className="fetch-panel" data-testid="fetch-panel" data-status={run.status}>
+      <div className="fetch-head">
+        <p className="status" aria-live="polite" data-testid="fetch-status">
+          {run.status === 'running' ? 'running' : run.status === 'success' ? 'finished' : run.status}:{' '}
+          {run.progress.done} of {run.progress.total} requests done
+        </p>
+        <progress max={config.requests} value={run.progress.done} aria-label="requests done" />
+        <button type="button" disabled={!active} onClick={() => run.cancel()} data-testid="fetch-cancel">
+          Cancel run
+        </button>
+      </div>
+      <dl className="counters" aria-label="Fan-out counters">
+        <Counter label="ok" value={ok} testId="fetch-ok" tone="succeeded" />
+        <Counter label="failed" value={failed} testId="fetch-failed" tone="failed" />
+        <Counter label="running" value={snapshot.running} testId="fetch-running" tone="running" />
+        <Counter label="queued" value={snapshot.queued} testId="fetch-queued" tone="queued" />
+        <Counter label="retrying" value={snapshot.retrying} testId="fetch-retrying" tone="retrying" />
+        <Counter label="retries" value={view.retries} testId="fetch-retries" />
+        <Counter label="429 → retry" value={view.rateLimited} testId="fetch-429" />
+        <Counter label="503 → retry" value={view.serverErrors} testId="fetch-503" />
+        <Counter
+          label="Retry-After waits"
+          value={`${view.retryAfterWaits} (${(view.retryAfterTotalMs / 1000).toFixed(1)} s)`}
+          testId="fetch-retry-after"
+        />
+        <Counter label="waiting on Retry-After" value={view.waitingOnRetryAfter} testId="fetch-retry-after-now" />
+        {snapshot.rateLimit !== undefined && (
+          <Counter
+            label={`limiter tokens / ${config.rate}`}
+            value={Math.floor(snapshot.rateLimit.tokens)}
+            testId="fetch-tokens"
+          />
+        )}
+        <Counter label="workers" value={snapshot.maxWorkers} testId="fetch-workers" />
+      </dl>
+      <div className="fetch-body">
+        <ul
+          className="cells"
+          aria-label={`${config.requests} requests: ${ok} ok, ${failed} failed`}
+          data-testid="fetch-cells"
+        >
+          {view.states.map((state, i) => {
+            const shown: ItemState = state === 'queued' && !active ? 'cancelled' : state;
+            const attempts = run.attempts[i] ?? 0;
+            return (
+              <li
+                // biome-ignore lint/suspicious/noArrayIndexKey: one cell per request id, fixed for the run
+                key={i}
+                className="cell"
+                data-state={shown}
+                data-retried={attempts > 1 ? 'true' : undefined}
+                title={`item ${i}: ${shown}${attempts > 1 ? `, ${attempts} attempts` : ''}`}
+              />
+            );
+          })}
+        </ul>
+        <section className="retry-log" aria-labelledby="retry-log-title">
+          <h4 id="retry-log-title">Latest retries</h4>
+          {view.log.length === 0 ? (
+            <p className="muted">none yet</p>
+          ) : (
+            <ol data-testid="retry-log">
+              {view.log.map((entry) => (
+                <li key={entry.seq}>
+                  item {entry.item ?? '?'}: attempt {entry.attempt} got <strong>{entry.reason}</strong>
+                  {entry.retryAfterMs !== undefined ? `, Retry-After ${entry.retryAfterMs / 1000} s` : ''}; next attempt
+                  in {entry.delayMs} ms
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,253 @@
+import { useEffect, useState } from 'react';
+import { scaled, useSpeed } from '../speed';
+import { Counter } from '../ui/Counter';
+import { Legend } from '../ui/Legend';
+import { Slider } from '../ui/Slider';
+import { FETCH_RETRIES, FetchPanel, type FetchRunConfig } from './FetchPanel';
+import { fetchStats, resetServer, type ServerStats } from './mock-api';
+
+export interface FetchParams {
+  requests: number;
+  workers: number;
+  /** client-side limiter, requests per second (0 = off) */
+  clientRate: number;
+  /** what the mock API accepts per second before answering 429 */
+  serverRate: number;
+  failureRate: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const FETCH_DEFAULTS: FetchParams = {
+  requests: 200,
+  workers: 8,
+  clientRate: 40,
+  serverRate: 30,
+  failureRate: 0.1,
+  minDelayMs: 20,
+  maxDelayMs: 250,
+};
+
+const POLL_MS = 200;
+
+/**
+ * The fetch fan-out: controls, the mock API's own counters (polled from
+ * `/api/stats`, so they keep counting when the panel is gone), and the panel
+ * that runs the requests. "Hide panel" unmounts the panel mid-run.
+ */
+export function FetchView() {
+  const speed = useSpeed();
+  const [params, setParams] = useState(FETCH_DEFAULTS);
+  const [run, setRun] = useState<{ id: number; config: FetchRunConfig } | null>(null);
+  const [visible, setVisible] = useState(true);
+  const [starting, setStarting] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const stats = useServerStats();
+  const window = speed === 1 ? 'second' : `${scaled(1000, speed)} ms`;
+  const set =
+    <K extends keyof FetchParams>(key: K) =>
+    (value: FetchParams[K]) =>
+      setParams((p) => ({ ...p, [key]: value }));
+
+  const start = async (): Promise<void> => {
+    setStarting(true);
+    setRun(null); // unmount the previous run first: its requests are aborted before the counters reset
+    try {
+      // The mock API's delays and window follow the speed, like every other delay of the demo.
+      await resetServer({
+        rateLimit: params.serverRate,
+        rateInterval: scaled(1000, speed),
+        failureRate: params.failureRate,
+        minDelayMs: scaled(params.minDelayMs, speed),
+        maxDelayMs: Math.max(scaled(params.minDelayMs, speed), scaled(params.maxDelayMs, speed)),
+      });
+      setProblem(null);
+      setVisible(true);
+      setRun((prev) => ({
+        id: (prev?.id ?? 0) + 1 + Math.random(),
+        config: {
+          requests: params.requests,
+          rate: params.clientRate,
+          interval: scaled(1000, speed),
+          retryDelay: scaled(200, speed),
+        },
+      }));
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  return (
+    <section className="view" aria-labelledby="fetch-title">
+      <div className="view-head">
+        <h2 id="fetch-title">Fetch fan-out</h2>
+        <p>
+          {params.requests} real <code>fetch</code> calls through <code>fetchTask</code> to a mock API served by this
+          very server. It answers 429 with <code>Retry-After</code> past {params.serverRate} requests per {window},
+          fails {Math.round(params.failureRate * 100)} % of calls with 503 and answers after{' '}
+          {scaled(params.minDelayMs, speed)}–{scaled(params.maxDelayMs, speed)} ms. The executor's token bucket allows{' '}
+          {params.clientRate === 0 ? 'any rate' : `${params.clientRate} starts per ${window}`}; each request retries up
+          to {FETCH_RETRIES} times, waiting at least what <code>Retry-After</code> asks.
+        </p>
+      </div>
+      <div className="fetch-layout">
+        <form
+          className="controls"
+          aria-label="Fan-out controls"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void start();
+          }}
+        >
+          <Slider
+            label="Requests"
+            min={10}
+            max={1000}
+            step={10}
+            value={params.requests}
+            testId="fetch-requests-input"
+            hint="next run"
+            onChange={set('requests')}
+          />
+          <Slider
+            label="Workers"
+            min={1}
+            max={32}
+            value={params.workers}
+            testId="fetch-workers-input"
+            hint="live; Chromium sends at most 6 at once to one HTTP/1.1 host"
+            onChange={set('workers')}
+          />
+          <Slider
+            label="Client rate limit"
+            min={0}
+            max={200}
+            step={5}
+            value={params.clientRate}
+            format={(v) => (v === 0 ? 'off' : `${v} requests/s`)}
+            testId="fetch-rate-input"
+            hint="next run; the executor's token bucket"
+            onChange={set('clientRate')}
+          />
+          <Slider
+            label="Server rate"
+            min={5}
+            max={200}
+            step={5}
+            value={params.serverRate}
+            format={(v) => `${v} requests/s`}
+            testId="fetch-server-rate-input"
+            hint="next run; past it the mock API answers 429"
+            onChange={set('serverRate')}
+          />
+          <Slider
+            label="Failure rate"
+            min={0}
+            max={0.5}
+            step={0.05}
+            value={params.failureRate}
+            format={(v) => `${Math.round(v * 100)} %`}
+            testId="fetch-failure-input"
+            hint="next run; answered 503"
+            onChange={set('failureRate')}
+          />
+          <Slider
+            label="Slowest response"
+            min={50}
+            max={3000}
+            step={50}
+            value={params.maxDelayMs}
+            format={(v) => `${params.minDelayMs}–${v} ms`}
+            testId="fetch-delay-input"
+            hint="next run"
+            onChange={(v) => setParams((p) => ({ ...p, maxDelayMs: v, minDelayMs: Math.min(p.minDelayMs, v) }))}
+          />
+          <div className="buttons">
+            <button type="submit" className="primary" disabled={starting} data-testid="fetch-start">
+              {run === null ? 'Start' : 'Restart'}
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                // Showing the panel again does not resume the run it had: that run was cancelled when it unmounted.
+                if (!visible) setRun(null);
+                setVisible(!visible);
+              }}
+              data-testid="toggle-panel"
+            >
+              {visible ? 'Hide panel' : 'Show panel'}
+            </button>
+          </div>
+          {problem !== null && (
+            <p role="alert" className="problem">
+              {problem}
+            </p>
+          )}
+        </form>
+        <div className="fetch-main">
+          <section className="server" aria-labelledby="server-title">
+            <h3 id="server-title">Mock API counters</h3>
+            {stats === null ? (
+              <p className="muted">loading…</p>
+            ) : (
+              <dl className="counters" data-testid="server-stats">
+                <Counter label="in flight" value={stats.inFlight} testId="server-inFlight" tone="running" />
+                <Counter label="max in flight" value={stats.maxInFlight} testId="server-maxInFlight" />
+                <Counter label="total" value={stats.total} testId="server-total" />
+                <Counter label="200 ok" value={stats.ok} testId="server-ok" tone="succeeded" />
+                <Counter
+                  label="429 rate limited"
+                  value={stats.rateLimited}
+                  testId="server-rateLimited"
+                  tone="retrying"
+                />
+                <Counter label="503 failed" value={stats.failed} testId="server-failed" tone="failed" />
+                <Counter label="aborted" value={stats.aborted} testId="server-aborted" tone="cancelled" />
+                <Counter
+                  label={`max in any ${stats.windowMs} ms / allowed`}
+                  value={`${stats.maxInWindow} / ${stats.config.rateLimit}`}
+                  testId="server-maxInWindow"
+                />
+              </dl>
+            )}
+          </section>
+          <Legend queuedText="queued (or waiting for a token)" />
+          {visible && run !== null ? (
+            <FetchPanel key={run.id} config={run.config} workers={params.workers} />
+          ) : (
+            <p className="panel-placeholder" data-testid="panel-placeholder">
+              {visible
+                ? 'Press Start to fan out the requests.'
+                : 'Panel hidden: it unmounted, so its executor shut down with cancelFutures — every request in flight was aborted (see "aborted" above) and no new one starts.'}
+            </p>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** Polls `/api/stats` while mounted. */
+function useServerStats(): ServerStats | null {
+  const [stats, setStats] = useState<ServerStats | null>(null);
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async (): Promise<void> => {
+      try {
+        setStats(await fetchStats(controller.signal));
+      } catch {
+        // a failed poll (or the abort at unmount) just skips a beat
+      }
+      if (!controller.signal.aborted) timer = setTimeout(poll, POLL_MS);
+    };
+    void poll();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, []);
+  return stats;
+}

@@ -1,0 +1,144 @@
+import { type AsyncExecutor, HttpError, type TaskEvent } from '@fanout/core';
+
+export type ItemState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+/** One retry as the executor reported it. */
+export interface RetryEntry {
+  readonly seq: number;
+  readonly item: number | undefined;
+  readonly attempt: number;
+  /** `HTTP 429`, `HTTP 503`, or the error's message */
+  readonly reason: string;
+  /** what the server asked for through `Retry-After`, if it did */
+  readonly retryAfterMs: number | undefined;
+  /** the wait the executor chose (never below `retryAfterMs`) */
+  readonly delayMs: number;
+}
+
+export interface BoardSnapshot {
+  readonly states: readonly ItemState[];
+  readonly retries: number;
+  readonly rateLimited: number;
+  readonly serverErrors: number;
+  /** retries that waited for a `Retry-After` */
+  readonly retryAfterWaits: number;
+  readonly retryAfterTotalMs: number;
+  /** items waiting now for a `Retry-After` */
+  readonly waitingOnRetryAfter: number;
+  /** the latest retries, newest first */
+  readonly log: readonly RetryEntry[];
+}
+
+const LOG_SIZE = 10;
+
+/**
+ * What the fetch panel draws per item and per retry, gathered from the
+ * executor's events (`started`, `retry`, …). The map function binds each task
+ * to its item (`ctx.taskId`), since events carry task ids. A plain external
+ * store: the snapshot is rebuilt lazily, when read after a change.
+ */
+export class Board {
+  private readonly taskOf: (number | undefined)[];
+  private readonly itemOf = new Map<number, number>();
+  private readonly taskState = new Map<number, ItemState>();
+  private readonly onRetryAfter = new Set<number>();
+  private retries = 0;
+  private rateLimited = 0;
+  private serverErrors = 0;
+  private retryAfterWaits = 0;
+  private retryAfterTotalMs = 0;
+  private log: RetryEntry[] = [];
+  private snapshot: BoardSnapshot | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly total: number) {
+    this.taskOf = new Array<number | undefined>(total).fill(undefined);
+  }
+
+  /** Listen to `executor`'s events; returns the unsubscribe function. */
+  attach(executor: AsyncExecutor): () => void {
+    return executor.onEvent(this.onEvent);
+  }
+
+  /** Called by the map function: task `taskId` is item `item`. */
+  bind(taskId: number, item: number): void {
+    if (this.taskOf[item] === taskId) return;
+    this.taskOf[item] = taskId;
+    this.itemOf.set(taskId, item);
+    this.changed();
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): BoardSnapshot => {
+    this.snapshot ??= this.build();
+    return this.snapshot;
+  };
+
+  private readonly onEvent = (event: TaskEvent): void => {
+    const id = event.taskId;
+    switch (event.type) {
+      case 'queued':
+        this.taskState.set(id, 'queued');
+        break;
+      case 'started':
+        this.taskState.set(id, 'running');
+        this.onRetryAfter.delete(id);
+        break;
+      case 'retry': {
+        this.taskState.set(id, 'retrying');
+        this.retries++;
+        const error = event.error;
+        const status = error instanceof HttpError ? error.status : undefined;
+        if (status === 429) this.rateLimited++;
+        else if (status !== undefined && status >= 500) this.serverErrors++;
+        const retryAfterMs = error instanceof HttpError ? error.retryAfterMs : undefined;
+        if (retryAfterMs !== undefined) {
+          this.retryAfterWaits++;
+          this.retryAfterTotalMs += event.delayMs ?? 0;
+          this.onRetryAfter.add(id);
+        }
+        const entry: RetryEntry = {
+          seq: this.retries,
+          item: this.itemOf.get(id),
+          attempt: event.attempt,
+          reason: status !== undefined ? `HTTP ${status}` : error instanceof Error ? error.message : String(error),
+          retryAfterMs,
+          delayMs: event.delayMs ?? 0,
+        };
+        this.log = [entry, ...this.log.slice(0, LOG_SIZE - 1)];
+        break;
+      }
+      default:
+        this.taskState.set(id, event.type);
+        this.onRetryAfter.delete(id);
+    }
+    this.changed();
+  };
+
+  private changed(): void {
+    this.snapshot = undefined;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private build(): BoardSnapshot {
+    const states: ItemState[] = new Array<ItemState>(this.total);
+    for (let i = 0; i < this.total; i++) {
+      const task = this.taskOf[i];
+      states[i] = (task === undefined ? undefined : this.taskState.get(task)) ?? 'queued';
+    }
+    return Object.freeze({
+      states,
+      retries: this.retries,
+      rateLimited: this.rateLimited,
+      serverErrors: this.serverErrors,
+      retryAfterWaits: this.retryAfterWaits,
+      retryAfterTotalMs: this.retryAfterTotalMs,
+      waitingOnRetryAfter: this.onRetryAfter.size,
+      log: this.log,
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import { useId } from 'react';
+
+interface SliderProps {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step?: number;
+  /** How the value is shown beside the label. */
+  format?: (value: number) => string;
+  /** A short note under the control (e.g. "applies to the next run"). */
+  hint?: string;
+  testId?: string;
+  onChange: (value: number) => void;
+}
+
+/** A labelled range input with its value shown (and announced through `aria-valuetext`). */
+export function Slider({ label, value, min, max, step = 1, format = String, hint, testId, onChange }: SliderProps) {
+  const id = useId();
+  const text = format(value);
+  return (
+    <div className="field">
+      <div className="field-head">
+        <label htmlFor={id}>{label}</label>
+        <output htmlFor={id}>{text}</output>
+      </div>
+      <input
+        id={id}
+        type="range"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        aria-valuetext={text}
+        {...(hint !== undefined ? { 'aria-describedby': `${id}-hint` } : {})}
+        {...(testId !== undefined ? { 'data-testid': testId } : {})}
+        onChange={(e) => onChange(Number(e.currentTarget.value))}
+      />
+      {hint !== undefined && (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,387 @@
+import type { AsyncExecutor, ExecutorSnapshot, TaskEvent } from '@fanout/core';
+
+/** The colour states of a bar: an attempt on a worker, or a slot held while waiting for a rate-limit token. */
+export type BarState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+type EndState = Exclude<BarState, 'queued' | 'running'>;
+/** What a lane's canvas shows: finished attempts, and the token waits before them. */
+type DrawnState = EndState | 'queued';
+
+/** An attempt in progress: a DOM element, moved every frame. */
+interface LiveBar {
+  readonly el: HTMLElement;
+  readonly lane: number;
+  readonly taskId: number;
+  readonly attempt: number;
+  /** ms since the run started */
+  readonly start: number;
+}
+
+/** A finished attempt (or a finished token wait): drawn on its lane's canvas. */
+interface DoneBar {
+  readonly start: number;
+  readonly end: number;
+  readonly state: DrawnState;
+  /** 0 for a token wait */
+  readonly attempt: number;
+}
+
+interface Lane {
+  readonly id: number;
+  readonly row: HTMLElement;
+  readonly track: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  readonly done: DoneBar[];
+  /** the bar of a task holding this worker while it waits for a rate-limit token */
+  readonly wait: HTMLElement;
+  waitingFor: number | undefined;
+  waitStart: number;
+  /** the scale and size the canvas was last drawn at, and whether bars were added since */
+  drawnScale: number;
+  drawnWidth: number;
+  drawnHeight: number;
+  /** bars of `done` already on the canvas */
+  drawnCount: number;
+}
+
+const TICK_STEPS = [50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000];
+const END_STATES: readonly EndState[] = ['retrying', 'succeeded', 'failed', 'cancelled'];
+
+/**
+ * Draws the worker lanes from the executor's events and snapshot only.
+ *
+ * Events are queued as they happen and applied in one
+ * `requestAnimationFrame` callback: at most one update per frame, and never
+ * a React render per bar. Attempts in progress are DOM elements
+ * (`.bar[data-state="running"]`, at most one per worker), moved each frame;
+ * finished attempts are batched onto one canvas per lane, redrawn only when
+ * a bar was added or the time axis rescaled — so 1,000 finished bars cost a
+ * few `fillRect`s per frame, not 1,000 elements to lay out and paint.
+ */
+export class Timeline {
+  private readonly ruler: HTMLElement;
+  private readonly lanesEl: HTMLElement;
+  private readonly lanes = new Map<number, Lane>();
+  /** the attempt bar of each running task */
+  private readonly active = new Map<number, LiveBar>();
+  /** tasks that settled (a cancelled task may still hold its worker until its promise settles) */
+  private readonly ended = new Set<number>();
+  private readonly ticks: HTMLElement[] = [];
+  private readonly counts: Record<EndState, number> = { retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  private readonly colours: Record<DrawnState, string>;
+  /** when each task's latest attempt started (ms since t0): where a token wait ends */
+  private readonly startedAt = new Map<number, number>();
+  private pending: TaskEvent[] = [];
+  private frameId = 0;
+  private lastAt: number;
+  private readonly offEvents: () => void;
+  private readonly offSnapshot: () => void;
+  private readonly resizeObserver: ResizeObserver | undefined;
+  private destroyed = false;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly executor: AsyncExecutor,
+    /** `Date.now()` at the start of the run: 0 on the time axis */
+    private readonly t0: number,
+  ) {
+    this.lastAt = t0;
+    root.replaceChildren();
+    const css = getComputedStyle(root);
+    const colour = (name: string, fallback: string): string => css.getPropertyValue(name).trim() || fallback;
+    this.colours = {
+      queued: colour('--queued', '#8e9aae'),
+      retrying: colour('--retrying', '#e29b12'),
+      succeeded: colour('--succeeded', '#1f9d55'),
+      failed: colour('--failed', '#d23f3f'),
+      cancelled: colour('--cancelled', '#7b8190'),
+    };
+    this.ruler = el('div', 'ruler');
+    this.ruler.setAttribute('aria-hidden', 'true');
+    this.lanesEl = el('div', 'lanes');
+    root.append(this.ruler, this.lanesEl);
+    this.offEvents = executor.onEvent(this.onEvent);
+    this.offSnapshot = executor.subscribe(this.schedule);
+    if (typeof ResizeObserver !== 'undefined') {
+      this.resizeObserver = new ResizeObserver(this.schedule);
+      this.resizeObserver.observe(root);
+    }
+    this.schedule();
+  }
+
+  /** Stop listening and drawing; the last picture stays on the page. */
+  destroy(): void {
+    this.destroyed = true;
+    this.offEvents();
+    this.offSnapshot();
+    this.resizeObserver?.disconnect();
+    cancelAnimationFrame(this.frameId);
+    this.frameId = 0;
+  }
+
+  private readonly onEvent = (event: TaskEvent): void => {
+    if (event.type === 'queued') return; // the queue is a counter, not a bar
+    this.pending.push(event);
+    this.schedule();
+  };
+
+  private readonly schedule = (): void => {
+    if (this.frameId === 0 && !this.destroyed) this.frameId = requestAnimationFrame(this.frame);
+  };
+
+  private readonly frame = (): void => {
+    this.frameId = 0;
+    // Read layout first, then only write: no forced synchronous layout.
+    const width = this.ruler.clientWidth;
+    const firstTrack = this.lanes.values().next().value?.track;
+    const height = firstTrack?.clientHeight ?? 0;
+    const snapshot = this.executor.getSnapshot();
+    const events = this.pending;
+    this.pending = [];
+    for (const event of events) this.apply(event);
+    this.syncLanes(snapshot, Date.now() - this.t0);
+    const busy = snapshot.queued + snapshot.running + snapshot.retrying > 0;
+    const now = busy ? Date.now() : this.lastAt;
+    const elapsed = Math.max(0, now - this.t0);
+    const span = axisSpan(elapsed);
+    const scale = width > 0 ? width / span : 0;
+    for (const bar of this.active.values()) place(bar.el, bar.start, elapsed, scale);
+    for (const lane of this.lanes.values()) {
+      if (lane.waitingFor !== undefined) place(lane.wait, lane.waitStart, elapsed, scale);
+      this.drawLane(lane, scale, width, height);
+    }
+    this.drawTicks(span, width, scale);
+    const data = this.root.dataset;
+    data.elapsed = String(Math.round(elapsed));
+    data.bars = String(
+      this.counts.retrying + this.counts.succeeded + this.counts.failed + this.counts.cancelled + this.active.size,
+    );
+    for (const state of END_STATES)
+      data[`bars${state[0]?.toUpperCase()}${state.slice(1)}`] = String(this.counts[state]);
+    // The axis keeps moving while anything is queued, running or retrying.
+    if (busy) this.schedule();
+  };
+
+  private apply(event: TaskEvent): void {
+    this.lastAt = Math.max(this.lastAt, event.at);
+    const at = event.at - this.t0;
+    const current = this.active.get(event.taskId);
+    switch (event.type) {
+      case 'started': {
+        if (current !== undefined) this.finish(current, 'cancelled', at);
+        this.startedAt.set(event.taskId, at);
+        if (event.workerId === undefined) return;
+        const lane = this.lane(event.workerId);
+        const bar = el('div', 'bar');
+        bar.dataset.state = 'running';
+        bar.dataset.taskId = String(event.taskId);
+        bar.dataset.attempt = String(event.attempt);
+        bar.textContent = String(event.attempt);
+        bar.title = `task ${event.taskId}, attempt ${event.attempt}: running`;
+        lane.track.append(bar);
+        this.active.set(event.taskId, {
+          el: bar,
+          lane: event.workerId,
+          taskId: event.taskId,
+          attempt: event.attempt,
+          start: at,
+        });
+        return;
+      }
+      case 'retry':
+        if (current !== undefined) this.finish(current, 'retrying', at);
+        return;
+      case 'succeeded':
+      case 'failed':
+      case 'cancelled':
+        this.ended.add(event.taskId);
+        if (current !== undefined) this.finish(current, event.type, at);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The attempt ended: its element goes, its bar is drawn on the lane's canvas. */
+  private finish(bar: LiveBar, state: EndState, at: number): void {
+    this.active.delete(bar.taskId);
+    bar.el.remove();
+    const lane = this.lane(bar.lane);
+    lane.done.push({ start: bar.start, end: Math.max(bar.start, at), state, attempt: bar.attempt });
+    this.counts[state]++;
+  }
+
+  private lane(id: number): Lane {
+    let lane = this.lanes.get(id);
+    if (lane !== undefined) return lane;
+    const row = el('div', 'lane');
+    row.dataset.testid = 'lane';
+    row.dataset.workerId = String(id);
+    const label = el('div', 'lane-label');
+    label.textContent = `W${id}`;
+    const track = el('div', 'track');
+    const canvas = document.createElement('canvas');
+    canvas.className = 'lane-canvas';
+    const wait = el('div', 'bar');
+    wait.dataset.state = 'queued';
+    wait.dataset.role = 'token-wait';
+    wait.hidden = true;
+    track.append(canvas, wait);
+    row.append(label, track);
+    lane = {
+      id,
+      row,
+      track,
+      canvas,
+      wait,
+      done: [],
+      waitingFor: undefined,
+      waitStart: 0,
+      drawnScale: -1,
+      drawnWidth: 0,
+      drawnHeight: 0,
+      drawnCount: 0,
+    };
+    this.lanes.set(id, lane);
+    // Keep the lanes sorted by worker id.
+    let before: HTMLElement | null = null;
+    let beforeId = Number.POSITIVE_INFINITY;
+    for (const [otherId, other] of this.lanes) {
+      if (otherId > id && otherId < beforeId) {
+        before = other.row;
+        beforeId = otherId;
+      }
+    }
+    this.lanesEl.insertBefore(row, before);
+    return lane;
+  }
+
+  /** Lanes follow the snapshot's workers; a lane whose worker went away (pool shrunk) is kept, dimmed, for its history. */
+  private syncLanes(snapshot: ExecutorSnapshot, now: number): void {
+    const current = new Set<number>();
+    for (const worker of snapshot.workers) {
+      current.add(worker.id);
+      const lane = this.lane(worker.id);
+      // A task holds a worker before its attempt starts while it waits for a rate-limit token.
+      const taskId = worker.taskId;
+      const waiting =
+        taskId !== undefined &&
+        worker.busySince !== undefined &&
+        !this.ended.has(taskId) &&
+        this.active.get(taskId)?.lane !== worker.id;
+      if (lane.waitingFor !== undefined && (!waiting || lane.waitingFor !== taskId)) this.endWait(lane, now);
+      if (waiting && lane.waitingFor === undefined) {
+        lane.waitingFor = taskId;
+        lane.waitStart = (worker.busySince as number) - this.t0;
+        lane.wait.title = `task ${taskId}: holding W${worker.id}, waiting for a rate-limit token`;
+        lane.wait.hidden = false;
+      }
+    }
+    for (const [id, lane] of this.lanes) {
+      const retired = !current.has(id);
+      if (retired && lane.waitingFor !== undefined) this.endWait(lane, now);
+      if ((lane.row.dataset.retired === 'true') === retired) continue;
+      lane.row.dataset.testid = retired ? 'lane-retired' : 'lane';
+      if (retired) lane.row.dataset.retired = 'true';
+      else delete lane.row.dataset.retired;
+    }
+    this.root.style.setProperty('--lanes', String(Math.max(1, this.lanes.size)));
+  }
+
+  /** A token wait is over (its attempt started, or the task was cancelled): it moves to the canvas. */
+  private endWait(lane: Lane, now: number): void {
+    const taskId = lane.waitingFor;
+    if (taskId === undefined) return;
+    const started = this.startedAt.get(taskId);
+    const end = started !== undefined && started >= lane.waitStart ? started : now;
+    lane.done.push({ start: lane.waitStart, end, state: 'queued', attempt: 0 });
+    lane.waitingFor = undefined;
+    lane.wait.hidden = true;
+  }
+
+  /** Draw the lane's finished bars: only the new ones, unless the axis or the size changed. */
+  private drawLane(lane: Lane, scale: number, width: number, height: number): void {
+    if (width <= 0 || height <= 0) return;
+    const redraw = lane.drawnScale !== scale || lane.drawnWidth !== width || lane.drawnHeight !== height;
+    if (!redraw && lane.drawnCount === lane.done.length) return;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const canvas = lane.canvas;
+    if (lane.drawnWidth !== width || lane.drawnHeight !== height) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+    }
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) return;
+    const from = redraw ? 0 : lane.drawnCount;
+    lane.drawnScale = scale;
+    lane.drawnWidth = width;
+    lane.drawnHeight = height;
+    lane.drawnCount = lane.done.length;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (redraw) ctx.clearRect(0, 0, width, height);
+    const top = 1;
+    const h = height - 2;
+    ctx.font = `${Math.min(11, Math.max(8, h - 4))}px system-ui, sans-serif`;
+    ctx.textBaseline = 'middle';
+    for (let i = from; i < lane.done.length; i++) {
+      const bar = lane.done[i] as DoneBar;
+      const x = bar.start * scale;
+      const w = Math.max(1.5, (bar.end - bar.start) * scale - 1);
+      ctx.fillStyle = this.colours[bar.state];
+      ctx.globalAlpha = bar.state === 'queued' ? 0.4 : bar.state === 'cancelled' ? 0.6 : 1;
+      ctx.fillRect(x, top, w, h);
+      if (bar.attempt > 0 && w >= 12 && h >= 9) {
+        ctx.globalAlpha = 1;
+        ctx.fillStyle = '#fff';
+        ctx.fillText(String(bar.attempt), x + 2, top + h / 2, w - 3);
+      }
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  private drawTicks(span: number, width: number, scale: number): void {
+    if (width <= 0) return;
+    // About one label per 90 px.
+    const step = TICK_STEPS.find((s) => (s / span) * width >= 90) ?? (TICK_STEPS.at(-1) as number);
+    const count = Math.floor(span / step) + 1;
+    while (this.ticks.length < count) {
+      const tick = el('div', 'tick');
+      this.ruler.append(tick);
+      this.ticks.push(tick);
+    }
+    for (let i = 0; i < this.ticks.length; i++) {
+      const tick = this.ticks[i] as HTMLElement;
+      if (i >= count) {
+        tick.hidden = true;
+        continue;
+      }
+      const t = i * step;
+      const text = `${Number((t / 1000).toFixed(2))} s`;
+      tick.hidden = false;
+      if (tick.textContent !== text) tick.textContent = text;
+      tick.style.transform = `translateX(${t * scale}px)`;
+    }
+  }
+}
+
+/**
+ * The length of the time axis for a run `elapsed` ms old: it grows in steps
+ * of 25 %, so the finished bars are redrawn only when the axis rescales, not
+ * on every frame.
+ */
+function axisSpan(elapsed: number): number {
+  const steps = Math.ceil(Math.log(Math.max(elapsed * 1.02, 1000) / 1000) / Math.log(1.25));
+  return 1000 * 1.25 ** Math.max(0, steps);
+}
+
+/** Position a bar that runs until now: from `start` to `elapsed` ms. */
+function place(bar: HTMLElement, start: number, elapsed: number, scale: number): void {
+  bar.style.transform = `translateX(${start * scale}px)`;
+  bar.style.width = `${Math.max(2, (elapsed - start) * scale)}px`;
+}
+
+function el(tag: string, className: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = className;
+  return node;
+}

@@ -1,0 +1,140 @@
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+interface Stats {
+  inFlight: number;
+  maxInFlight: number;
+  total: number;
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  aborted: number;
+  maxInWindow: number;
+  windowMs: number;
+  config: { rateLimit: number; rateInterval: number; failureRate: number; minDelayMs: number; maxDelayMs: number };
+}
+
+/** The mock API's own counters, read from the test (not through the page). */
+async function stats(page: Page): Promise<Stats> {
+  const res = await page.request.get('/api/stats');
+  expect(res.ok()).toBe(true);
+  return (await res.json()) as Stats;
+}
+
+async function setSlider(page: Page, testId: string, value: number): Promise<void> {
+  await page.getByTestId(testId).fill(String(value));
+  await expect(page.getByTestId(testId)).toHaveValue(String(value));
+}
+
+async function count(page: Page, testId: string): Promise<number> {
+  return Number.parseInt((await page.getByTestId(testId).textContent()) ?? '', 10);
+}
+
+interface Params {
+  requests: number;
+  workers: number;
+  clientRate: number;
+  serverRate: number;
+  failure: number;
+  maxDelay: number;
+}
+
+async function start(page: Page, speed: number, p: Params): Promise<void> {
+  await page.goto(`/?speed=${speed}#fetch`);
+  await expect(page.getByRole('heading', { name: 'Fetch fan-out' })).toBeVisible();
+  await setSlider(page, 'fetch-requests-input', p.requests);
+  await setSlider(page, 'fetch-workers-input', p.workers);
+  await setSlider(page, 'fetch-rate-input', p.clientRate);
+  await setSlider(page, 'fetch-server-rate-input', p.serverRate);
+  await setSlider(page, 'fetch-failure-input', p.failure);
+  await setSlider(page, 'fetch-delay-input', p.maxDelay);
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('fetch-panel')).toBeVisible();
+}
+
+test('the fan-out completes with every result, within the workers and the rate', async ({ page }, testInfo) => {
+  const requests = 200;
+  const workers = 4; // below Chromium's 6 connections per HTTP/1.1 host, so the browser is not what limits it
+  await start(page, 4, { requests, workers, clientRate: 40, serverRate: 50, failure: 0.1, maxDelay: 250 });
+  await expect(page.getByTestId('fetch-status')).toHaveText(`finished: ${requests} of ${requests} requests done`, {
+    timeout: 20_000,
+  });
+  await expect(page.getByTestId('fetch-ok')).toHaveText(String(requests));
+  await expect(page.getByTestId('fetch-failed')).toHaveText('0');
+  await expect(page.getByTestId('fetch-cells').locator('[data-state="succeeded"]')).toHaveCount(requests);
+
+  const s = await stats(page);
+  expect(s.ok).toBe(requests);
+  expect(s.inFlight).toBe(0);
+  expect(s.maxInFlight).toBeGreaterThan(1);
+  expect(s.maxInFlight).toBeLessThanOrEqual(workers);
+  expect(s.config.rateLimit).toBe(50);
+  expect(s.maxInWindow).toBeLessThanOrEqual(s.config.rateLimit);
+  expect(s.total).toBe(s.ok + s.failed + s.rateLimited + s.aborted);
+  // The 503s were retried: the page counted them, as the server did.
+  expect(s.failed).toBeGreaterThan(0);
+  expect(await count(page, 'fetch-503')).toBe(s.failed);
+  expect(await count(page, 'fetch-retries')).toBe(s.failed + s.rateLimited);
+  // The page shows the same server counters.
+  await expect(page.getByTestId('server-maxInFlight')).toHaveText(String(s.maxInFlight));
+  await expect(page.getByTestId('server-ok')).toHaveText(String(requests));
+  await page.screenshot({ path: join(testInfo.project.outputDir, 'fetch.png'), fullPage: true });
+});
+
+test('429 answers are retried no sooner than their Retry-After', async ({ page }) => {
+  const requests = 50;
+  // The client limiter allows more than the server does: some requests get 429 + Retry-After: 1.
+  await start(page, 4, { requests, workers: 4, clientRate: 20, serverRate: 10, failure: 0, maxDelay: 100 });
+  await expect(page.getByTestId('fetch-status')).toHaveText(`finished: ${requests} of ${requests} requests done`, {
+    timeout: 25_000,
+  });
+  await expect(page.getByTestId('fetch-ok')).toHaveText(String(requests));
+  const s = await stats(page);
+  expect(s.rateLimited).toBeGreaterThan(0);
+  expect(s.maxInWindow).toBeLessThanOrEqual(s.config.rateLimit);
+  expect(await count(page, 'fetch-429')).toBe(s.rateLimited);
+  expect(await count(page, 'fetch-retry-after')).toBe(s.rateLimited);
+  const log = await page.getByTestId('retry-log').locator('li').allTextContents();
+  expect(log.length).toBeGreaterThan(0);
+  for (const line of log) {
+    const m = /HTTP 429, Retry-After ([\d.]+) s; next attempt in (\d+) ms/.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(Number(m?.[2])).toBeGreaterThanOrEqual(Number(m?.[1]) * 1000);
+  }
+});
+
+test('hiding the panel mid-run aborts the requests in flight and starts no new ones', async ({ page }, testInfo) => {
+  await start(page, 1, { requests: 200, workers: 4, clientRate: 0, serverRate: 200, failure: 0, maxDelay: 3000 });
+  await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+  const before = await stats(page);
+  expect(before.ok).toBeLessThan(200);
+  await page.getByRole('button', { name: 'Hide panel' }).click();
+  await expect(page.getByTestId('fetch-panel')).toHaveCount(0);
+  await expect(page.getByTestId('panel-placeholder')).toContainText('Panel hidden');
+
+  await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBe(0);
+  const after = await stats(page);
+  expect(after.aborted).toBeGreaterThan(0);
+  expect(after.aborted).toBeGreaterThanOrEqual(before.inFlight - (after.ok - before.ok));
+  await page.waitForTimeout(1000);
+  const later = await stats(page);
+  expect(later.total).toBe(after.total);
+  expect(later.inFlight).toBe(0);
+  // The page shows it too.
+  await expect(page.getByTestId('server-aborted')).toHaveText(String(later.aborted));
+  await expect(page.getByTestId('server-inFlight')).toHaveText('0');
+  await page.screenshot({ path: join(testInfo.project.outputDir, 'fetch-hidden.png'), fullPage: true });
+});
+
+test('cancelling the run aborts its requests', async ({ page }) => {
+  await start(page, 1, { requests: 100, workers: 4, clientRate: 0, serverRate: 200, failure: 0, maxDelay: 3000 });
+  await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+  await page.getByRole('button', { name: 'Cancel run' }).click();
+  await expect(page.getByTestId('fetch-status')).toContainText('cancelled');
+  await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBe(0);
+  const after = await stats(page);
+  expect(after.aborted).toBeGreaterThan(0);
+  await page.waitForTimeout(500);
+  expect((await stats(page)).total).toBe(after.total);
+});

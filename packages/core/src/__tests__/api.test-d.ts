@@ -1,0 +1,135 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { AsyncExecutor } from '../executor.js';
+import type { AsyncFuture, FutureState } from '../future.js';
+import type { ExecutorSnapshot } from '../snapshot.js';
+import type { TaskContext } from '../task.js';
+import { asCompleted, type WaitResult, wait } from '../wait.js';
+
+declare const executor: AsyncExecutor;
+declare const numbers: AsyncFuture<number>;
+declare const strings: AsyncFuture<string>;
+declare function names(): AsyncGenerator<string>;
+
+describe('submit', () => {
+  it('infers the awaited result of the task', () => {
+    expectTypeOf(executor.submit(() => 42)).toEqualTypeOf<AsyncFuture<number>>();
+    expectTypeOf(executor.submit(async () => 'x')).toEqualTypeOf<AsyncFuture<string>>();
+    expectTypeOf(executor.submit(() => Promise.resolve([1]))).toEqualTypeOf<AsyncFuture<number[]>>();
+    expectTypeOf(executor.submit(async () => {})).toEqualTypeOf<AsyncFuture<void>>();
+    expectTypeOf(
+      executor.submit((): never => {
+        throw new Error('x');
+      }),
+    ).toEqualTypeOf<AsyncFuture<never>>();
+  });
+
+  it('passes a TaskContext and yields a future to await', async () => {
+    executor.submit((ctx) => {
+      expectTypeOf(ctx).toEqualTypeOf<TaskContext>();
+      expectTypeOf(ctx.signal).toEqualTypeOf<AbortSignal>();
+      expectTypeOf(ctx.attempt).toEqualTypeOf<number>();
+      expectTypeOf(ctx.taskId).toEqualTypeOf<number>();
+      expectTypeOf(ctx.workerId).toEqualTypeOf<number>();
+    });
+    expectTypeOf(await numbers).toEqualTypeOf<number>();
+    expectTypeOf(numbers.result({ timeout: 10 })).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(numbers.state).toEqualTypeOf<FutureState>();
+    expectTypeOf(numbers.exception()).toEqualTypeOf<unknown>();
+    expectTypeOf(numbers.cancel()).toEqualTypeOf<boolean>();
+    numbers.addDoneCallback((f) => expectTypeOf(f).toEqualTypeOf<AsyncFuture<number>>());
+  });
+
+  it('rejects what is not a task', () => {
+    // @ts-expect-error a value, not a function
+    executor.submit(42);
+    // @ts-expect-error a promise, not a function
+    executor.submit(Promise.resolve(1));
+    // @ts-expect-error maxConcurrency is a map option
+    executor.submit(() => 1, { maxConcurrency: 2 });
+  });
+
+  it('futures are covariant: a future of a narrower type fits a wider one', () => {
+    expectTypeOf(numbers).toMatchTypeOf<AsyncFuture<number | string>>();
+    expectTypeOf(numbers).toMatchTypeOf<AsyncFuture<unknown>>();
+  });
+});
+
+describe('map, mapIter, filter', () => {
+  it('map infers the item from the input and the result from fn', () => {
+    expectTypeOf(executor.map((x) => x * 2, [1, 2, 3])).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(executor.map(async (x: number) => String(x), new Set([1]))).toEqualTypeOf<Promise<string[]>>();
+    expectTypeOf(executor.map((name) => name.length, names())).toEqualTypeOf<Promise<number[]>>();
+    void executor.map(
+      (item, ctx) => {
+        expectTypeOf(item).toEqualTypeOf<string>();
+        expectTypeOf(ctx).toEqualTypeOf<TaskContext>();
+        return item;
+      },
+      ['a'],
+    );
+  });
+
+  it('returnExceptions: true adds Error to the element type', () => {
+    expectTypeOf(executor.map(async (x: number) => x, [1], { returnExceptions: true })).toEqualTypeOf<
+      Promise<(number | Error)[]>
+    >();
+    expectTypeOf(executor.mapIter(async (x: number) => x, [1], { returnExceptions: true })).toEqualTypeOf<
+      AsyncIterableIterator<number | Error>
+    >();
+  });
+
+  it('mapIter yields the awaited results', async () => {
+    const it = executor.mapIter(async (s: string) => s.length, names(), { bufferSize: 4, ordered: false });
+    expectTypeOf(it).toEqualTypeOf<AsyncIterableIterator<number>>();
+    for await (const n of it) expectTypeOf(n).toEqualTypeOf<number>();
+  });
+
+  it('filter keeps the item type', () => {
+    expectTypeOf(executor.filter(async (x: number) => x > 1, [1, 2])).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(executor.filter((s) => s.length > 1, names())).toEqualTypeOf<Promise<string[]>>();
+  });
+
+  it('rejects a non-iterable input and unknown options', () => {
+    // @ts-expect-error a number is not iterable
+    executor.map((x: number) => x, 5);
+    // @ts-expect-error fn's item type must match the input
+    executor.map((x: number) => x, ['a']);
+    // @ts-expect-error bufferSize is a number
+    executor.mapIter((x: number) => x, [1], { bufferSize: 'foo' });
+  });
+});
+
+describe('asCompleted and wait', () => {
+  it('asCompleted yields the futures it was given', async () => {
+    expectTypeOf(asCompleted([numbers])).toEqualTypeOf<AsyncIterableIterator<AsyncFuture<number>>>();
+    expectTypeOf(executor.asCompleted([numbers, strings])).toEqualTypeOf<
+      AsyncIterableIterator<AsyncFuture<number> | AsyncFuture<string>>
+    >();
+    const r = await asCompleted([numbers], { timeout: 10 }).next();
+    if (!r.done) expectTypeOf(r.value).toEqualTypeOf<AsyncFuture<number>>();
+    // Beware: TypeScript types a `for await` variable as the awaited value, and a future is a
+    // thenable, so here `f` is typed `number` although the iterator yields the future itself.
+    for await (const f of asCompleted([numbers])) expectTypeOf(f).toEqualTypeOf<number>();
+  });
+
+  it('wait returns sets of the futures it was given', async () => {
+    expectTypeOf(wait([numbers])).toEqualTypeOf<Promise<WaitResult<AsyncFuture<number>>>>();
+    const { done, pending } = await executor.wait([numbers, strings], { returnWhen: 'FIRST_COMPLETED', timeout: 5 });
+    expectTypeOf(done).toEqualTypeOf<Set<AsyncFuture<number> | AsyncFuture<string>>>();
+    expectTypeOf(pending).toEqualTypeOf<Set<AsyncFuture<number> | AsyncFuture<string>>>();
+    // @ts-expect-error an unknown strategy
+    void wait([numbers], { returnWhen: 'SOMETIMES' });
+    // @ts-expect-error promises are not futures
+    void wait([Promise.resolve(1)]);
+  });
+});
+
+describe('observation', () => {
+  it('getSnapshot returns a readonly ExecutorSnapshot', () => {
+    const snapshot = executor.getSnapshot();
+    expectTypeOf(snapshot).toEqualTypeOf<ExecutorSnapshot>();
+    // @ts-expect-error the snapshot is readonly
+    snapshot.running = 1;
+    expectTypeOf(executor.subscribe(() => {})).toEqualTypeOf<() => void>();
+  });
+});

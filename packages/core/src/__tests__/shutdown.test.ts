@@ -1,0 +1,291 @@
+import { describe, expect, it, vi } from 'vitest';
+import { CancelledError, ExecutorShutdownError } from '../errors.js';
+import { AsyncExecutor } from '../executor.js';
+import { deferred, flush, outcome, rejection, sleep, soon, useFakeTimers, withTime } from './test-utils.js';
+
+useFakeTimers();
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+/** cf-taskpool's `aabs`. */
+const aabs = async (x: number) => {
+  await sleep(10);
+  return Math.abs(x);
+};
+
+/** Resolves to true once `p` has settled, without moving time. */
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await flush();
+  return settled;
+}
+
+describe('shutdown', () => {
+  it('submit, map, mapIter and filter after shutdown fail with ExecutorShutdownError', async () => {
+    // cf-taskpool tests/test_shutdown.py::test_run_after_shutdown (RuntimeError in Python)
+    const executor = new AsyncExecutor();
+    await executor.shutdown();
+    expect(() => executor.submit(() => 1)).toThrow(ExecutorShutdownError);
+    expect(() => executor.submit('not even a function' as never)).toThrow(ExecutorShutdownError);
+    expect(await rejection(executor.map((x: number) => x, [1]))).toBeInstanceOf(ExecutorShutdownError);
+    expect(() => executor.mapIter((x: number) => x, [1])).toThrow(ExecutorShutdownError);
+    expect(await rejection(executor.filter(() => true, [1]))).toBeInstanceOf(ExecutorShutdownError);
+    expect(executor.getSnapshot()).toMatchObject({ shutdown: true, submitted: 0 });
+  });
+
+  it('is idempotent', async () => {
+    const executor = new AsyncExecutor();
+    const f = executor.submit(() => sleep(10));
+    const first = executor.shutdown();
+    const second = executor.shutdown();
+    await vi.advanceTimersByTimeAsync(10);
+    await Promise.all([first, second, executor.shutdown({ cancelFutures: true })]);
+    expect(f.state).toBe('succeeded');
+  });
+
+  it.each([true, false])('with cancelFutures: %s', async (cancelFutures) => {
+    // cf-taskpool tests/test_shutdown.py::test_shutdown — with cancelFutures, fanout cancels the running
+    // tasks too (their signals abort), so every future is cancelled, not only the queued ones.
+    const executor = new AsyncExecutor({ maxWorkers: 5 });
+    const signals: AbortSignal[] = [];
+    const futures = Array.from({ length: 50 }, () =>
+      executor.submit(async ({ signal }) => {
+        signals.push(signal);
+        await sleep(100, signal);
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(1);
+    const shut = executor.shutdown({ cancelFutures });
+    if (cancelFutures) {
+      await shut; // honouring tasks return at once: no time has to pass
+      expect(futures.every((f) => f.cancelled())).toBe(true);
+      expect(signals).toHaveLength(5);
+      expect(signals.every((s) => s.aborted)).toBe(true);
+    } else {
+      await withTime(shut);
+      expect(futures.every((f) => f.state === 'succeeded')).toBe(true);
+      expect(await Promise.all(futures.map((f) => f.result()))).toEqual(futures.map(() => undefined));
+    }
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('cancelFutures cancels queued, running, retrying and parked tasks', async () => {
+    // CPython test_shutdown.py::test_cancel_futures, with fanout's rule for running tasks
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const running = executor.submit(({ signal }) => sleep(100, signal));
+    const retrying = executor.submit(
+      async () => {
+        await sleep(1);
+        throw new Error('flaky');
+      },
+      { retries: 5, retryDelay: 50, jitter: 'none' },
+    );
+    const map = outcome(executor.map((x: number, { signal }) => sleep(x, signal), [10, 20, 30], { maxConcurrency: 1 }));
+    const queued = executor.submit(() => 1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(retrying.state).toBe('retrying');
+    await executor.shutdown({ cancelFutures: true });
+    expect([running.state, retrying.state, queued.state]).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect((await map).ok).toBe(false);
+    const snapshot = executor.getSnapshot();
+    expect(snapshot).toMatchObject({ queued: 0, running: 0, retrying: 0, succeeded: 0 });
+    expect(snapshot.cancelled).toBe(snapshot.submitted);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a task cancelled right before shutdown does not hang it', async () => {
+    // cf-taskpool tests/test_shutdown.py::test_hang_gh94440
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    await executor.submit(() => 1);
+    const gate = deferred();
+    const running = executor.submit(({ signal }) => {
+      signal.addEventListener('abort', () => gate.resolve());
+      return gate.promise;
+    });
+    const queued = executor.submit(() => 2);
+    running.cancel();
+    queued.cancel();
+    await executor.shutdown({ wait: true });
+    expect([running.state, queued.state]).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('waits for every task; afterwards every worker is idle', async () => {
+    // cf-taskpool tests/test_shutdown.py::test_tasks_terminate
+    const executor = new AsyncExecutor({ maxWorkers: 5 });
+    const gate = deferred();
+    const futures = [0, 1, 2].map(() => executor.submit(() => gate.promise));
+    expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(3);
+    const shut = executor.shutdown();
+    expect(await isSettled(shut)).toBe(false);
+    gate.resolve();
+    await shut;
+    expect(futures.every((f) => f.done())).toBe(true);
+    expect(executor.getSnapshot().workers.every((w) => w.taskId === undefined)).toBe(true);
+  });
+
+  it('50 tasks, then shutdown: all results are there', async () => {
+    // CPython test_shutdown.py::test_hang_issue12364
+    const executor = new AsyncExecutor({ maxWorkers: 5 });
+    const futures = range(0, 50).map((i) =>
+      executor.submit(async () => {
+        await sleep(1);
+        return i;
+      }),
+    );
+    await withTime(executor.shutdown());
+    expect(await Promise.all(futures)).toEqual(range(0, 50));
+  });
+
+  it('await using shuts it down at the end of the scope, waiting for its tasks', async () => {
+    // cf-taskpool tests/test_shutdown.py::test_context_manager_shutdown
+    let outside: AsyncExecutor | undefined;
+    let result: number[] = [];
+    const scope = (async () => {
+      await using executor = new AsyncExecutor({ maxWorkers: 5 });
+      outside = executor;
+      result = await executor.map(aabs, range(-5, 5));
+      executor.submit(() => sleep(50));
+    })();
+    await withTime(scope);
+    expect(result).toEqual([5, 4, 3, 2, 1, 0, 1, 2, 3, 4]);
+    expect(outside?.getSnapshot()).toMatchObject({ shutdown: true, running: 0, queued: 0, succeeded: 11 });
+    expect(outside?.getSnapshot().workers.every((w) => w.taskId === undefined)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('wait: false resolves at once while the tasks go on', async () => {
+    // cf-taskpool tests/test_shutdown.py::test_shutdown_no_wait
+    const executor = new AsyncExecutor({ maxWorkers: 5 });
+    const res = [
+      executor.submit(async () => {
+        await sleep(10);
+        return 10;
+      }),
+    ];
+    const mapped = outcome(executor.map(aabs, range(-5, 5)));
+    const shut = executor.shutdown({ wait: false });
+    expect(await isSettled(shut)).toBe(true);
+    expect(executor.getSnapshot().running).toBe(5);
+    await vi.runAllTimersAsync();
+    expect(await res[0]).toBe(10);
+    expect(await mapped).toEqual({ ok: true, value: [5, 4, 3, 2, 1, 0, 1, 2, 3, 4] });
+  });
+
+  it('cancelFutures with wait: false cancels at once and resolves at once', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const running = executor.submit(() => sleep(100));
+    const queued = executor.submit(() => 1);
+    expect(await isSettled(executor.shutdown({ wait: false, cancelFutures: true }))).toBe(true);
+    expect([running.state, queued.state]).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('waits until a cancelled task that ignores its signal has returned; then no timer is left', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    executor.submit(() => sleep(80)); // ignores its signal
+    executor.submit(({ signal }) => sleep(80, signal));
+    await vi.advanceTimersByTimeAsync(10);
+    const shut = executor.shutdown({ cancelFutures: true });
+    await vi.advanceTimersByTimeAsync(69);
+    expect(await isSettled(shut)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await isSettled(shut)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a map in progress goes on after shutdown (wait: true waits for it), as if all were submitted at once', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    async function* slowSource() {
+      for (let i = 0; i < 6; i++) {
+        await sleep(5);
+        yield i;
+      }
+    }
+    const started: number[] = [];
+    const result = outcome(
+      executor.map(async (x: number) => {
+        started.push(x);
+        await sleep(1);
+        return x;
+      }, slowSource()),
+    );
+    await vi.advanceTimersByTimeAsync(6);
+    const shut = executor.shutdown();
+    const shutAt = await soon(shut.then(() => Date.now()));
+    expect(await result).toEqual({ ok: true, value: [0, 1, 2, 3, 4, 5] });
+    expect(shutAt).toBeGreaterThanOrEqual(31); // after the last item (pulled at 30) ran
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a mapIter started before shutdown yields what it started, then throws ExecutorShutdownError', async () => {
+    // concurrent.futures: the buffered map's next submit raises RuntimeError after shutdown
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const fn = vi.fn(async (x: number) => {
+      await sleep(1);
+      return x;
+    });
+    const it = executor.mapIter(fn, [1, 2, 3, 4, 5], { bufferSize: 1 });
+    await withTime(executor.shutdown());
+    expect(await it.next()).toEqual({ done: false, value: 1 });
+    expect(await rejection(it.next())).toBeInstanceOf(ExecutorShutdownError);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('a paused executor: shutdown with cancelFutures resolves; without, it waits for resume', async () => {
+    const paused = new AsyncExecutor();
+    paused.pause();
+    const a = paused.submit(() => 1);
+    await paused.shutdown({ cancelFutures: true });
+    expect(a.cancelled()).toBe(true);
+
+    const other = new AsyncExecutor();
+    other.pause();
+    const b = other.submit(() => 2);
+    const shut = other.shutdown();
+    expect(await isSettled(shut)).toBe(false);
+    other.resume(); // a shut-down executor still runs what it accepted
+    await shut;
+    expect(await b).toBe(2);
+  });
+
+  it('worker ids run from 0 to maxWorkers - 1', async () => {
+    // cf-taskpool tests/test_shutdown.py::test_task_names (worker names → worker ids)
+    const executor = new AsyncExecutor({ maxWorkers: 5, name: 'SpecialPool' });
+    const ids = new Set<number>();
+    await withTime(
+      executor.map(
+        async (_: number, { workerId }) => {
+          ids.add(workerId);
+          await sleep(1);
+        },
+        range(0, 20),
+      ),
+    );
+    await executor.shutdown();
+    expect([...ids].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(executor.getSnapshot().name).toBe('SpecialPool');
+  });
+
+  it('the executor signal shuts down with cancelFutures; the tasks see CancelledError', async () => {
+    const controller = new AbortController();
+    const executor = new AsyncExecutor({ signal: controller.signal });
+    let reason: unknown;
+    const f = executor.submit(async ({ signal }) => {
+      try {
+        await sleep(100, signal);
+      } catch (e) {
+        reason = e;
+        throw e;
+      }
+    });
+    await vi.advanceTimersByTimeAsync(1);
+    controller.abort();
+    await executor.onIdle();
+    expect(reason).toBeInstanceOf(CancelledError);
+    expect(f.cancelled()).toBe(true);
+    expect(executor.getSnapshot().shutdown).toBe(true);
+  });
+});
