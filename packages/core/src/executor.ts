@@ -271,8 +271,19 @@ export class AsyncExecutor implements AsyncDisposable {
       this.signals.add(signal, task);
     }
     this.changed();
-    this.queue.push(task);
-    this.drain();
+    if (!this.draining && this.queue.size === 0 && !this.paused && this.active < this.maxWorkers) {
+      // A free worker and nobody ahead: start it without a trip through the queue.
+      this.draining = true;
+      try {
+        this.tryStart(task);
+      } finally {
+        this.draining = false;
+      }
+      if (this.queue.size > 0) this.drain();
+    } else {
+      this.queue.push(task);
+      this.drain();
+    }
     return task;
   }
 
@@ -364,7 +375,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.active++;
     if (task._group !== undefined) task._group.active++;
     this.slots[id] = attempt;
-    this.busySince[id] = this.clock();
+    this.busySince[id] = Number.NaN; // set when it starts running
     task._ctx = attempt;
     return attempt;
   }
@@ -434,28 +445,19 @@ export class AsyncExecutor implements AsyncDisposable {
     try {
       const result = task._arg === NO_ARG ? fn(attempt) : fn(task._arg, attempt);
       if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
-        void this.awaitAttempt(task, attempt, result as PromiseLike<unknown>);
+        (result as PromiseLike<unknown>).then(
+          (value) => this.attemptEnded(task, attempt, true, value),
+          (error: unknown) => this.attemptEnded(task, attempt, false, error),
+        );
       } else this.attemptEnded(task, attempt, true, result);
     } catch (error) {
       this.attemptEnded(task, attempt, false, error);
     }
   }
 
-  /** `await` rather than `.then(a, b)`: no closures and no derived promise per task. */
-  private async awaitAttempt(task: Task<unknown>, attempt: Attempt, result: PromiseLike<unknown>): Promise<void> {
-    let value: unknown;
-    try {
-      value = await result;
-    } catch (error) {
-      this.attemptEnded(task, attempt, false, error);
-      return;
-    }
-    this.attemptEnded(task, attempt, true, value);
-  }
-
   private attemptEnded(task: Task<unknown>, attempt: Attempt, ok: boolean, value: unknown): void {
     if (!attempt.slot) return;
-    clearTimer(attempt.timer);
+    if (attempt.timer !== undefined) clearTimer(attempt.timer);
     const live = attempt.live;
     attempt.live = false;
     this.releaseSlot(attempt);
@@ -638,7 +640,7 @@ export class AsyncExecutor implements AsyncDisposable {
 
   private changed(): void {
     this.snapshot = undefined;
-    this.notifier.notify();
+    if (this.notifier.size > 0) this.notifier.notify();
   }
 
   private emit(type: TaskEventType, task: Task<unknown>, workerId: number | undefined, error?: unknown, delayMs?: number): void {

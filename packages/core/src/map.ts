@@ -19,6 +19,8 @@ export interface PreparedMap {
   host: MapHost;
   fn: (...args: never[]) => unknown;
   source: Iterator<unknown> | AsyncIterator<unknown>;
+  /** a plain array source, read by index (its iterator is never asked) */
+  array: readonly unknown[] | undefined;
   isAsync: boolean;
   total: number | undefined;
   opts: ResolvedTaskOptions;
@@ -67,6 +69,7 @@ export function prepareMap(
     host,
     fn: fn as (...args: never[]) => unknown,
     source,
+    array: Array.isArray(items) && items[Symbol.iterator] === Array.prototype[Symbol.iterator] ? items : undefined,
     isAsync,
     total: Array.isArray(items) ? items.length : undefined,
     opts,
@@ -166,6 +169,13 @@ abstract class MapRun {
         );
         return;
       }
+      const array = p.array;
+      if (array !== undefined) {
+        // An array is read by index: no iterator result object per item.
+        if (this.pulled < array.length) this.acceptItem(array[this.pulled]);
+        else this.sourceEnded();
+        continue;
+      }
       let r: IteratorResult<unknown>;
       try {
         r = (p.source as Iterator<unknown>).next();
@@ -178,12 +188,17 @@ abstract class MapRun {
   }
 
   private accept(r: IteratorResult<unknown>): void {
-    if (r.done) {
-      this.sourceDone = true;
-      this.p.total = this.pulled;
-      this.maybeFinish();
-      return;
-    }
+    if (r.done) this.sourceEnded();
+    else this.acceptItem(r.value);
+  }
+
+  private sourceEnded(): void {
+    this.sourceDone = true;
+    this.p.total = this.pulled;
+    this.maybeFinish();
+  }
+
+  private acceptItem(value: unknown): void {
     if (this.p.host.cancelling) {
       // shutdown({ cancelFutures }) cancelled every task of this run: it must not start the rest
       this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
@@ -193,10 +208,10 @@ abstract class MapRun {
       this.fail(new ExecutorShutdownError('executor is shut down: mapIter cannot start more items'));
       return;
     }
-    const task = this.p.host.enqueue(this.p.fn, r.value, this.p.opts, this.p.group);
+    const task = this.p.host.enqueue(this.p.fn, value, this.p.opts, this.p.group);
     task._tag = this.pulled++;
     this.unfinished++;
-    this.p.observe?.(task._tag, r.value, task);
+    this.p.observe?.(task._tag, value, task);
     this.track(task);
     task.addDoneCallback(this.onSettle);
   }
