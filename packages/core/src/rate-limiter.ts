@@ -1,4 +1,4 @@
-import { clearTimer, now, setTimer, type TimerHandle } from './time.js';
+import { clearTimer, now, preciseNow, setTimer, type TimerHandle } from './time.js';
 import { checkFunction, checkInt, checkKeys, checkNumber, checkObject } from './validate.js';
 import { type Waiter, WaiterList, waitForGrant } from './waiters.js';
 
@@ -57,7 +57,7 @@ export class RateLimiter {
   /** Bucket capacity. */
   readonly burst: number;
 
-  readonly #created = now();
+  readonly #created = preciseNow();
   readonly #waiters = new WaiterList();
   #bucket: number;
   /** Refills counted so far: ⌊(now − created) / interval⌋ at the last refresh. */
@@ -81,16 +81,16 @@ export class RateLimiter {
 
   /** Starts that could happen right now (ignoring who is queued). */
   get tokens(): number {
-    const t = now();
+    const t = preciseNow();
     this.#refill(t);
     return Math.min(this.#bucket, this.limit - this.#inWindow(t));
   }
 
   /** `Date.now()` time at which the next token becomes available; `undefined` while `tokens > 0`. */
   get nextTokenAt(): number | undefined {
-    const t = now();
+    const t = preciseNow();
     const at = this.#dueAt(t);
-    return at <= t ? undefined : at;
+    return at <= t ? undefined : now() + (at - t);
   }
 
   /** Callers queued for a token. */
@@ -101,7 +101,7 @@ export class RateLimiter {
   /** Take a token if one is available now and nobody is queued ahead; never waits. */
   tryAcquire(): boolean {
     if (this.#waiters.size > 0) return false;
-    const t = now();
+    const t = preciseNow();
     if (this.#dueAt(t) > t) return false;
     this.#take(t);
     return true;
@@ -205,7 +205,7 @@ export class RateLimiter {
   /** The timer's callback: serve waiters while tokens last. Grants run only here, never inside a caller's call. */
   #drain(): void {
     try {
-      for (let t = now(); this.#waiters.size > 0 && this.#dueAt(t) <= t; t = now()) {
+      for (let t = preciseNow(); this.#waiters.size > 0 && this.#dueAt(t) <= t; t = preciseNow()) {
         this.#take(t);
         (this.#waiters.shift() as () => void)();
       }
@@ -220,7 +220,7 @@ export class RateLimiter {
       this.#disarm();
       return;
     }
-    const t = now();
+    const t = preciseNow();
     const at = this.#dueAt(t);
     if (this.#timer !== undefined && this.#timerAt === at) return;
     this.#disarm();
