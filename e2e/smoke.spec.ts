@@ -40,7 +40,17 @@ test('the demo renders and its mock API answers', async ({ page }, testInfo) => 
   const stats = await api<Stats>(page, '/api/stats');
   expect(stats.status).toBe(200);
   expect(stats.cacheControl).toBe('no-store');
-  for (const key of ['inFlight', 'maxInFlight', 'total', 'ok', 'rateLimited', 'failed', 'aborted', 'maxInWindow', 'windowMs'] as const) {
+  for (const key of [
+    'inFlight',
+    'maxInFlight',
+    'total',
+    'ok',
+    'rateLimited',
+    'failed',
+    'aborted',
+    'maxInWindow',
+    'windowMs',
+  ] as const) {
     expect(typeof stats.body[key], key).toBe('number');
   }
   expect(stats.body.config).toMatchObject({ rateLimit: expect.any(Number), rateInterval: stats.body.windowMs });

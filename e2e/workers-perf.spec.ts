@@ -9,7 +9,9 @@ async function setSlider(page: Page, testId: string, value: number): Promise<voi
   await expect(page.getByTestId(testId)).toHaveValue(String(value));
 }
 
-test('1,000 tasks on 32 workers: every bar is drawn while the page keeps drawing frames', async ({ page }, testInfo) => {
+test('1,000 tasks on 32 workers: every bar is drawn while the page keeps drawing frames', async ({
+  page,
+}, testInfo) => {
   const tasks = 1000;
   await page.goto('/?speed=4#workers');
   await setSlider(page, 'workers-input', 32);

@@ -7,7 +7,7 @@
 // `apt-get install chromium` (as root, or through sudo); otherwise `npx playwright install
 // chromium` (skipped when PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set). Exits 1 if still none.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +99,7 @@ function installWithApt() {
 function installWithPlaywright() {
   const skip = process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD;
   if (skip && skip !== '0' && skip.toLowerCase() !== 'false') {
-    log('PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set: not downloading Playwright\'s Chromium.');
+    log("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD is set: not downloading Playwright's Chromium.");
     return false;
   }
   return run('npx', ['--no-install', 'playwright', 'install', 'chromium']);

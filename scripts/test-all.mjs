@@ -41,13 +41,12 @@ if (only !== 'e2e') {
   for (const suite of SUITES) {
     const report = join(reports, `vitest-${suite.name}.json`);
     rmSync(report, { force: true });
-    const status = run(`unit tests (${suite.name})`, bin(suite.dir, 'vitest'), [
-      'run',
-      '--passWithNoTests',
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${report}`,
-    ], join(root, suite.dir));
+    const status = run(
+      `unit tests (${suite.name})`,
+      bin(suite.dir, 'vitest'),
+      ['run', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+      join(root, suite.dir),
+    );
     results.push({ label: `vitest ${suite.name}`, status, ...readVitest(report) });
   }
 }
@@ -89,7 +88,12 @@ function readPlaywright(path) {
   const json = readJson(path);
   if (!json?.stats) return { passed: 0, failed: 0, skipped: 0, missing: true };
   const s = json.stats;
-  return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed: s.unexpected ?? 0, skipped: s.skipped ?? 0, flaky: s.flaky ?? 0 };
+  return {
+    passed: (s.expected ?? 0) + (s.flaky ?? 0),
+    failed: s.unexpected ?? 0,
+    skipped: s.skipped ?? 0,
+    flaky: s.flaky ?? 0,
+  };
 }
 
 let passed = 0;
@@ -103,7 +107,11 @@ for (const r of results) {
   skipped += r.skipped;
   const broken = r.status !== 0 || r.missing || r.failed > 0;
   if (broken) ok = false;
-  const note = r.missing ? ' (no report: the runner did not finish)' : r.status !== 0 && r.failed === 0 ? ` (exit ${r.status})` : '';
+  const note = r.missing
+    ? ' (no report: the runner did not finish)'
+    : r.status !== 0 && r.failed === 0
+      ? ` (exit ${r.status})`
+      : '';
   const flaky = r.flaky ? `, ${r.flaky} flaky (passed on retry)` : '';
   console.log(`  ${r.label}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${flaky}${note}`);
 }

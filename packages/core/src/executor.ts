@@ -2,7 +2,6 @@ import { CancelledError, ExecutorShutdownError, TimeoutError } from './errors.js
 import { type AsyncFuture, reportError, toCancelledError } from './future.js';
 import { MapIterator, mapAll, type PreparedMap, prepareMap } from './map.js';
 import { Notifier } from './notify.js';
-import { SignalWatch } from './signals.js';
 import {
   type ExecutorOptions,
   type MapOptions,
@@ -13,12 +12,13 @@ import {
 } from './options.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
+import { SignalWatch } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
 import { Attempt, type Group, type MapFn, NO_ARG, Task, type TaskFn } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
 import { checkFunction, checkInt, checkKeys, checkObject, describe } from './validate.js';
-import { asCompleted, type AsCompletedOptions, wait, type WaitOptions, type WaitResult } from './wait.js';
+import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 
 /** Options of {@link AsyncExecutor.shutdown}. */
 export interface ShutdownOptions {
@@ -106,7 +106,11 @@ export class AsyncExecutor implements AsyncDisposable {
    * the first failure (after its retries) and cancels the rest, unless
    * `returnExceptions` puts errors in the results.
    */
-  map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions & { returnExceptions: true }): Promise<(Awaited<R> | Error)[]>;
+  map<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options: MapOptions & { returnExceptions: true },
+  ): Promise<(Awaited<R> | Error)[]>;
   map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<Awaited<R>[]>;
   map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<unknown[]> {
     try {
@@ -122,9 +126,21 @@ export class AsyncExecutor implements AsyncDisposable {
    * `ordered: false`), pulling at most `bufferSize` items ahead of the
    * consumer. Leaving the loop early cancels what is in flight.
    */
-  mapIter<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: MapOptions & { returnExceptions: true }): AsyncIterableIterator<Awaited<R> | Error>;
-  mapIter<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncIterableIterator<Awaited<R>>;
-  mapIter<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): AsyncIterableIterator<unknown> {
+  mapIter<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options: MapOptions & { returnExceptions: true },
+  ): AsyncIterableIterator<Awaited<R> | Error>;
+  mapIter<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<Awaited<R>>;
+  mapIter<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options?: MapOptions,
+  ): AsyncIterableIterator<unknown> {
     this.assertOpen('mapIter');
     return new MapIterator(this.prepare(fn, items, options));
   }
@@ -146,7 +162,10 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /** Yield each future as it settles (already-done ones first). See {@link asCompleted}. */
-  asCompleted<F extends AsyncFuture<unknown>>(futures: Iterable<F>, options?: AsCompletedOptions): AsyncIterableIterator<F> {
+  asCompleted<F extends AsyncFuture<unknown>>(
+    futures: Iterable<F>,
+    options?: AsCompletedOptions,
+  ): AsyncIterableIterator<F> {
     return asCompleted(futures, options);
   }
 
@@ -165,7 +184,8 @@ export class AsyncExecutor implements AsyncDisposable {
       checkKeys('options', options, SHUTDOWN_KEYS);
       for (const key of SHUTDOWN_KEYS) {
         const v = options[key as keyof ShutdownOptions];
-        if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${key} must be a boolean, got ${describe(v)}`);
+        if (v !== undefined && typeof v !== 'boolean')
+          throw new TypeError(`${key} must be a boolean, got ${describe(v)}`);
       }
     } catch (error) {
       return Promise.reject(error);
@@ -257,7 +277,12 @@ export class AsyncExecutor implements AsyncDisposable {
   // ---- internals: scheduling -------------------------------------------------
 
   /** @internal used by map runs */
-  enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions, group: Group | undefined): Task<unknown> {
+  enqueue(
+    fn: (...args: never[]) => unknown,
+    arg: unknown,
+    opts: ResolvedTaskOptions,
+    group: Group | undefined,
+  ): Task<unknown> {
     const task = new Task<unknown>(this, fn, arg, opts, group);
     this.nSubmitted++;
     this.nQueued++;
@@ -444,7 +469,11 @@ export class AsyncExecutor implements AsyncDisposable {
     const fn = task._fn as (...args: unknown[]) => unknown;
     try {
       const result = task._arg === NO_ARG ? fn(attempt) : fn(task._arg, attempt);
-      if (result !== null && (typeof result === 'object' || typeof result === 'function') && typeof (result as PromiseLike<unknown>).then === 'function') {
+      if (
+        result !== null &&
+        (typeof result === 'object' || typeof result === 'function') &&
+        typeof (result as PromiseLike<unknown>).then === 'function'
+      ) {
         (result as PromiseLike<unknown>).then(
           (value) => this.attemptEnded(task, attempt, true, value),
           (error: unknown) => this.attemptEnded(task, attempt, false, error),
@@ -643,7 +672,13 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.notifier.size > 0) this.notifier.notify();
   }
 
-  private emit(type: TaskEventType, task: Task<unknown>, workerId: number | undefined, error?: unknown, delayMs?: number): void {
+  private emit(
+    type: TaskEventType,
+    task: Task<unknown>,
+    workerId: number | undefined,
+    error?: unknown,
+    delayMs?: number,
+  ): void {
     if (this.eventListeners.length === 0) return;
     const event: TaskEvent = {
       type,

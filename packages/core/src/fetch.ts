@@ -1,7 +1,7 @@
 import { CancelledError, HttpError } from './errors.js';
 import type { TaskContext } from './task.js';
 import { now } from './time.js';
-import { checkOneOf, checkObject } from './validate.js';
+import { checkObject, checkOneOf } from './validate.js';
 
 /** How `fetchTask` reads a successful response. */
 export type FetchParse = 'json' | 'text' | 'response';
@@ -57,7 +57,8 @@ export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
       response = await globalThis.fetch(input, { ...init, signal: own ? AbortSignal.any([own, signal]) : signal });
     } catch (error) {
       // The caller's own signal is a cancellation, not a failure to retry.
-      if (own?.aborted && !signal.aborted) throw new CancelledError('fetch aborted by its signal', { cause: own.reason });
+      if (own?.aborted && !signal.aborted)
+        throw new CancelledError('fetch aborted by its signal', { cause: own.reason });
       throw error;
     }
     if (!response.ok) {

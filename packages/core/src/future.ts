@@ -1,6 +1,6 @@
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkObject, checkNumber, checkSignal } from './validate.js';
+import { checkNumber, checkObject, checkSignal } from './validate.js';
 
 /** Where a task is in its life. */
 export type FutureState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';

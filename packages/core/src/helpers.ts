@@ -15,9 +15,14 @@ export interface ParallelOptions extends MapOptions {
   maxConcurrent?: number;
 }
 
-async function withExecutor<T>(maxConcurrent: number | undefined, run: (executor: AsyncExecutor) => Promise<T>): Promise<T> {
+async function withExecutor<T>(
+  maxConcurrent: number | undefined,
+  run: (executor: AsyncExecutor) => Promise<T>,
+): Promise<T> {
   const maxWorkers =
-    maxConcurrent === undefined ? DEFAULT_EXECUTOR_OPTIONS.maxWorkers : checkInt('maxConcurrent', maxConcurrent, 1, true);
+    maxConcurrent === undefined
+      ? DEFAULT_EXECUTOR_OPTIONS.maxWorkers
+      : checkInt('maxConcurrent', maxConcurrent, 1, true);
   const executor = new AsyncExecutor({ maxWorkers });
   try {
     return await run(executor);
@@ -26,7 +31,9 @@ async function withExecutor<T>(maxConcurrent: number | undefined, run: (executor
   }
 }
 
-function split<O extends { maxConcurrent?: number }>(options: O | undefined): [number | undefined, Omit<O, 'maxConcurrent'>] {
+function split<O extends { maxConcurrent?: number }>(
+  options: O | undefined,
+): [number | undefined, Omit<O, 'maxConcurrent'>] {
   if (options === undefined) return [undefined, {} as Omit<O, 'maxConcurrent'>];
   checkObject('options', options);
   const { maxConcurrent, ...rest } = options;
@@ -38,7 +45,11 @@ function split<O extends { maxConcurrent?: number }>(options: O | undefined): [n
  * @example
  * const pages = await parallelMap((url, { signal }) => fetch(url, { signal }).then((r) => r.text()), urls, { maxConcurrent: 4 });
  */
-export function parallelMap<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: ParallelOptions): Promise<Awaited<R>[]> {
+export function parallelMap<I, R>(
+  fn: MapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options?: ParallelOptions,
+): Promise<Awaited<R>[]> {
   try {
     const [maxConcurrent, rest] = split(options);
     return withExecutor(maxConcurrent, (executor) => executor.map(fn, items, rest));
@@ -80,10 +91,14 @@ export function gatherWithConcurrency<T>(
   try {
     checkInt('n', n, 1, true);
     checkObject('options', options);
-    return parallelMap((thunk: () => T | PromiseLike<T>) => {
-      checkFunction('thunk', thunk);
-      return thunk();
-    }, thunks, { ...options, maxConcurrent: n });
+    return parallelMap(
+      (thunk: () => T | PromiseLike<T>) => {
+        checkFunction('thunk', thunk);
+        return thunk();
+      },
+      thunks,
+      { ...options, maxConcurrent: n },
+    );
   } catch (error) {
     return Promise.reject(error);
   }

@@ -1,5 +1,3 @@
-export { AsyncExecutor, type ShutdownOptions } from './executor.js';
-export { AsyncFuture, type DoneCallback, type FutureState, isFuture, type ResultOptions } from './future.js';
 export {
   CancelledError,
   ExecutorShutdownError,
@@ -8,35 +6,9 @@ export {
   InvalidStateError,
   TimeoutError,
 } from './errors.js';
-export {
-  DEFAULT_EXECUTOR_OPTIONS,
-  type ExecutorOptions,
-  type MapOptions,
-  type MapProgress,
-  type TaskOptions,
-} from './options.js';
-export { defaultRetryIf, type Jitter, type RetryIf, retryDelayFor } from './retry.js';
-export { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
-export { Semaphore } from './semaphore.js';
-export type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
-export type { MapFn, TaskContext, TaskFn } from './task.js';
-export {
-  type AsCompletedOptions,
-  asCompleted,
-  WaitStrategy,
-  type WaitOptions,
-  type WaitResult,
-  wait,
-} from './wait.js';
-export {
-  type CompletedItem,
-  idleMapRunSnapshot,
-  MapRun,
-  type MapRunProgress,
-  type MapRunSnapshot,
-  type MapRunStatus,
-} from './map-run.js';
+export { AsyncExecutor, type ShutdownOptions } from './executor.js';
 export { type FetchParse, type FetchTaskOptions, fetchTask, parseRetryAfter } from './fetch.js';
+export { AsyncFuture, type DoneCallback, type FutureState, isFuture, type ResultOptions } from './future.js';
 export {
   type BatchProcessOptions,
   batchProcess,
@@ -48,5 +20,33 @@ export {
   retry,
 } from './helpers.js';
 export { batched, zip } from './iterables.js';
+export {
+  type CompletedItem,
+  idleMapRunSnapshot,
+  MapRun,
+  type MapRunProgress,
+  type MapRunSnapshot,
+  type MapRunStatus,
+} from './map-run.js';
+export {
+  DEFAULT_EXECUTOR_OPTIONS,
+  type ExecutorOptions,
+  type MapOptions,
+  type MapProgress,
+  type TaskOptions,
+} from './options.js';
+export { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+export { defaultRetryIf, type Jitter, type RetryIf, retryDelayFor } from './retry.js';
+export { Semaphore } from './semaphore.js';
+export type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
+export type { MapFn, TaskContext, TaskFn } from './task.js';
 export { throttle } from './throttle.js';
 export { type WithTimeoutOptions, withTimeout } from './timeout.js';
+export {
+  type AsCompletedOptions,
+  asCompleted,
+  type WaitOptions,
+  type WaitResult,
+  WaitStrategy,
+  wait,
+} from './wait.js';

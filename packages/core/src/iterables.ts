@@ -20,9 +20,15 @@ function checkIterable(name: string, value: unknown): void {
  * @example
  * await executor.map(([a, b]) => a * b, zip([1, 2, 3], [4, 5, 6])); // [4, 10, 18]
  */
-export function zip<T extends readonly unknown[]>(...iterables: { [K in keyof T]: Iterable<T[K]> }): IterableIterator<T>;
-export function zip<T extends readonly unknown[]>(...iterables: { [K in keyof T]: AnyIterable<T[K]> }): AsyncIterableIterator<T>;
-export function zip(...iterables: AnyIterable<unknown>[]): IterableIterator<unknown[]> | AsyncIterableIterator<unknown[]> {
+export function zip<T extends readonly unknown[]>(
+  ...iterables: { [K in keyof T]: Iterable<T[K]> }
+): IterableIterator<T>;
+export function zip<T extends readonly unknown[]>(
+  ...iterables: { [K in keyof T]: AnyIterable<T[K]> }
+): AsyncIterableIterator<T>;
+export function zip(
+  ...iterables: AnyIterable<unknown>[]
+): IterableIterator<unknown[]> | AsyncIterableIterator<unknown[]> {
   for (const [i, it] of iterables.entries()) checkIterable(`iterables[${i}]`, it);
   if (iterables.some(isAsync)) return zipAsync(iterables);
   return zipSync(iterables as Iterable<unknown>[]);

@@ -52,7 +52,14 @@ export interface MapRunSnapshot<I, R> {
   readonly finishedAt: number | undefined;
 }
 
-const EMPTY_PROGRESS: MapRunProgress = Object.freeze({ total: 0, done: 0, failed: 0, running: 0, queued: 0, retrying: 0 });
+const EMPTY_PROGRESS: MapRunProgress = Object.freeze({
+  total: 0,
+  done: 0,
+  failed: 0,
+  running: 0,
+  queued: 0,
+  retrying: 0,
+});
 
 /** The snapshot of a run that has not started: also the server snapshot of the React hooks. */
 export function idleMapRunSnapshot<I, R>(total = 0): MapRunSnapshot<I, R> {
@@ -121,7 +128,8 @@ export class MapRun<I, R> {
       return this.promise;
     }
     const external = this.options.signal;
-    const signal = external === undefined ? this.controller.signal : AbortSignal.any([external, this.controller.signal]);
+    const signal =
+      external === undefined ? this.controller.signal : AbortSignal.any([external, this.controller.signal]);
     const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal });
     p.observe = (index, item, future) => {
       this.items[index] = item as I;

@@ -1,12 +1,17 @@
 import { CancelledError, ExecutorShutdownError } from './errors.js';
 import { AsyncFuture } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
-import type { Group, MapFn, Task } from './task.js';
+import type { Group, Task } from './task.js';
 import { checkFunction, checkInt, describe } from './validate.js';
 
 /** What a map run needs from its executor. @internal */
 export interface MapHost {
-  enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions, group: Group | undefined): Task<unknown>;
+  enqueue(
+    fn: (...args: never[]) => unknown,
+    arg: unknown,
+    opts: ResolvedTaskOptions,
+    group: Group | undefined,
+  ): Task<unknown>;
   addPump(pump: () => void): () => void;
   holdOpen(): () => void;
   readonly accepting: boolean;
@@ -49,15 +54,21 @@ export function prepareMap(
   checkFunction('fn', fn);
   const opts = options === undefined ? defaults : resolveTaskOptions(options, defaults, true);
   const o: MapOptions = options ?? {};
-  const maxConcurrency = o.maxConcurrency === undefined ? Number.POSITIVE_INFINITY : checkInt('maxConcurrency', o.maxConcurrency, 1, true);
+  const maxConcurrency =
+    o.maxConcurrency === undefined ? Number.POSITIVE_INFINITY : checkInt('maxConcurrency', o.maxConcurrency, 1, true);
   const bufferSize = o.bufferSize === undefined ? undefined : checkInt('bufferSize', o.bufferSize, 1);
   for (const key of ['ordered', 'returnExceptions'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`${key} must be a boolean, got ${describe(o[key])}`);
+    if (o[key] !== undefined && typeof o[key] !== 'boolean')
+      throw new TypeError(`${key} must be a boolean, got ${describe(o[key])}`);
   }
   if (o.onProgress !== undefined) checkFunction('onProgress', o.onProgress);
   let source: Iterator<unknown> | AsyncIterator<unknown>;
   let isAsync = false;
-  if (items !== null && typeof items === 'object' && typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
+  if (
+    items !== null &&
+    typeof items === 'object' &&
+    typeof (items as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  ) {
     source = (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     isAsync = true;
   } else if (items != null && typeof (items as Iterable<unknown>)[Symbol.iterator] === 'function') {

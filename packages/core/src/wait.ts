@@ -65,7 +65,10 @@ function checkWaitOptions(options: WaitOptions | AsCompletedOptions): void {
  * @example
  * const { done, pending } = await wait(futures, { returnWhen: WaitStrategy.FIRST_COMPLETED, timeout: 1000 });
  */
-export function wait<F extends AsyncFuture<unknown>>(futures: Iterable<F>, options: WaitOptions = {}): Promise<WaitResult<F>> {
+export function wait<F extends AsyncFuture<unknown>>(
+  futures: Iterable<F>,
+  options: WaitOptions = {},
+): Promise<WaitResult<F>> {
   let all: Set<F>;
   let returnWhen: WaitStrategy;
   try {

@@ -68,7 +68,9 @@ describe('semaphore option', () => {
     const two = new AsyncExecutor({ maxWorkers: 3 });
     const g = gauge();
     const task = (ms: number) => () => g.run(() => sleep(ms).then(() => ms));
-    const futures = [10, 30, 20, 50, 10, 40, 30, 20].map((ms, i) => (i % 2 ? one : two).submit(task(ms), { semaphore }));
+    const futures = [10, 30, 20, 50, 10, 40, 30, 20].map((ms, i) =>
+      (i % 2 ? one : two).submit(task(ms), { semaphore }),
+    );
     await vi.runAllTimersAsync();
     expect(await Promise.all(futures)).toEqual([10, 30, 20, 50, 10, 40, 30, 20]);
     expect(g.state.max).toBe(2);
@@ -162,7 +164,12 @@ describe('executor rateLimit', () => {
       async (i: number, { attempt }: TaskContext) => {
         starts.push(`${i}.${attempt}@${Date.now()}`);
         if (i === 0 && attempt === 1) {
-          throw new HttpError({ status: 429, statusText: 'Too Many Requests', url: 'http://api/0', retryAfterMs: 5000 });
+          throw new HttpError({
+            status: 429,
+            statusText: 'Too Many Requests',
+            url: 'http://api/0',
+            retryAfterMs: 5000,
+          });
         }
         return i;
       },
@@ -318,8 +325,22 @@ describe('per-task and per-map rateLimit', () => {
     const executor = new AsyncExecutor({ maxWorkers: 10 });
     const options = { rateLimit: { limit: 1, interval: 1000 } };
     const starts: string[] = [];
-    const one = executor.map((i: number) => void starts.push(`one${i}@${Date.now()}`), [0, 1], options);
-    const two = executor.map((i: number) => void starts.push(`two${i}@${Date.now()}`), [0, 1], options);
+    const one = executor.map(
+      (i: number) => {
+        starts.push(`one${i}@${Date.now()}`);
+        return i;
+      },
+      [0, 1],
+      options,
+    );
+    const two = executor.map(
+      (i: number) => {
+        starts.push(`two${i}@${Date.now()}`);
+        return i;
+      },
+      [0, 1],
+      options,
+    );
     await vi.runAllTimersAsync();
     await Promise.all([one, two]);
     expect(starts.sort()).toEqual(['one0@0', 'one1@1000', 'two0@0', 'two1@1000']);
@@ -347,7 +368,9 @@ describe('per-task and per-map rateLimit', () => {
     const one = new AsyncExecutor({ maxWorkers: 4, rateLimit: limiter });
     const two = new AsyncExecutor({ maxWorkers: 4, rateLimit: limiter });
     const starts: number[] = [];
-    const futures = Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).submit(() => sleep(5).then(() => starts.push(Date.now()))));
+    const futures = Array.from({ length: 12 }, (_, i) =>
+      (i % 2 ? one : two).submit(() => sleep(5).then(() => starts.push(Date.now()))),
+    );
     await vi.runAllTimersAsync();
     await Promise.all(futures);
     const begins = starts.map((t) => t - 5).sort((a, b) => a - b);
@@ -368,7 +391,10 @@ describe('properties', () => {
           burst: fc.integer({ min: 1, max: 8 }),
           maxWorkers: fc.integer({ min: 1, max: 6 }),
           retryDelay: fc.integer({ min: 0, max: 300 }),
-          tasks: fc.array(fc.record({ ms: fc.integer({ min: 0, max: 700 }), fails: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+          tasks: fc.array(fc.record({ ms: fc.integer({ min: 0, max: 700 }), fails: fc.boolean() }), {
+            minLength: 1,
+            maxLength: 25,
+          }),
         }),
         async ({ limit, interval, burst, maxWorkers, retryDelay, tasks }) => {
           const executor = new AsyncExecutor({ maxWorkers, rateLimit: { limit, interval, burst } });
@@ -411,7 +437,11 @@ describe('properties', () => {
           workersA: fc.integer({ min: 1, max: 6 }),
           workersB: fc.integer({ min: 1, max: 6 }),
           tasks: fc.array(
-            fc.record({ ms: fc.integer({ min: 0, max: 400 }), timeout: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }), onB: fc.boolean() }),
+            fc.record({
+              ms: fc.integer({ min: 0, max: 400 }),
+              timeout: fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined }),
+              onB: fc.boolean(),
+            }),
             { minLength: 1, maxLength: 30 },
           ),
         }),

@@ -123,8 +123,13 @@ afterAll(async () => {
   await srv.close();
 });
 
-it('200 rate-limited, retried requests through 8 workers: results in order, the server never overwhelmed', { timeout: 20_000 }, async () => {
-  await using executor = new AsyncExecutor({ maxWorkers: MAX_WORKERS, rateLimit: { limit: LIMIT, interval: INTERVAL } });
+it('200 rate-limited, retried requests through 8 workers: results in order, the server never overwhelmed', {
+  timeout: 20_000,
+}, async () => {
+  await using executor = new AsyncExecutor({
+    maxWorkers: MAX_WORKERS,
+    rateLimit: { limit: LIMIT, interval: INTERVAL },
+  });
   const starts: number[] = [];
   const retries: TaskEvent[] = [];
   let maxRunning = 0;
@@ -137,7 +142,9 @@ it('200 rate-limited, retried requests through 8 workers: results in order, the 
   });
 
   // open the connections first, so the first requests don't pay for connecting
-  await Promise.all(Array.from({ length: MAX_WORKERS }, () => fetch(`${srv.url}/warm-up`).then((r) => r.arrayBuffer())));
+  await Promise.all(
+    Array.from({ length: MAX_WORKERS }, () => fetch(`${srv.url}/warm-up`).then((r) => r.arrayBuffer())),
+  );
 
   const ids = Array.from({ length: N }, (_, i) => i);
   const results = await executor.map(
@@ -163,7 +170,10 @@ it('200 rate-limited, retried requests through 8 workers: results in order, the 
   const latency = Math.max(...srv.latencies);
   expect(srv.latencies.every((l) => l >= 0)).toBe(true);
   const serverWindow = INTERVAL - Math.ceil(latency) - CLIENT_SLACK_MS;
-  expect(maxInWindow(srv.arrivals, serverWindow), `arrivals in any ${serverWindow} ms (max latency ${latency.toFixed(1)} ms)`).toBeLessThanOrEqual(LIMIT);
+  expect(
+    maxInWindow(srv.arrivals, serverWindow),
+    `arrivals in any ${serverWindow} ms (max latency ${latency.toFixed(1)} ms)`,
+  ).toBeLessThanOrEqual(LIMIT);
 
   // the client's view: every attempt took a token
   expect(starts).toHaveLength(expectedRequests);

@@ -15,8 +15,8 @@ import {
   parallelMap,
   RateLimiter,
   retry,
-  throttle,
   TimeoutError,
+  throttle,
   withTimeout,
 } from '../index.js';
 
@@ -76,7 +76,10 @@ describe('parallelMap', () => {
 
   it('defaults to 10 at once', async () => {
     const g = gauge();
-    const p = parallelMap((i: number) => g.run(() => sleep(10).then(() => i)), Array.from({ length: 25 }, (_, i) => i));
+    const p = parallelMap(
+      (i: number) => g.run(() => sleep(10).then(() => i)),
+      Array.from({ length: 25 }, (_, i) => i),
+    );
     await vi.runAllTimersAsync();
     expect((await p).length).toBe(25);
     expect(g.state.max).toBe(10);
@@ -141,7 +144,9 @@ describe('parallelFilter', () => {
   it('keeps the items whose predicate holds, in input order, at most maxConcurrent at once', async () => {
     const g = gauge();
     const items = [9, 2, 7, 4, 5, 6, 3, 8, 1];
-    const p = parallelFilter((x: number) => g.run(() => sleep(10 * x).then(() => x % 2 === 0)), items, { maxConcurrent: 2 });
+    const p = parallelFilter((x: number) => g.run(() => sleep(10 * x).then(() => x % 2 === 0)), items, {
+      maxConcurrent: 2,
+    });
     await vi.runAllTimersAsync();
     expect(await p).toEqual([2, 4, 6, 8]);
     expect(g.state.max).toBe(2);
@@ -314,7 +319,10 @@ describe('retry', () => {
 
 describe('withTimeout', () => {
   it('resolves with the value of a promise or a function that beats the deadline', async () => {
-    const a = withTimeout(sleep(10).then(() => 'a'), 100);
+    const a = withTimeout(
+      sleep(10).then(() => 'a'),
+      100,
+    );
     const b = withTimeout(async (signal) => {
       await sleep(10);
       return signal.aborted ? 'aborted' : 'b';
@@ -354,7 +362,10 @@ describe('withTimeout', () => {
     expect(cleanup).toHaveBeenCalledTimes(1);
 
     const notOnSuccess = vi.fn();
-    await Promise.all([withTimeout(Promise.resolve(1), 100, { cleanup: notOnSuccess }), vi.advanceTimersByTimeAsync(200)]);
+    await Promise.all([
+      withTimeout(Promise.resolve(1), 100, { cleanup: notOnSuccess }),
+      vi.advanceTimersByTimeAsync(200),
+    ]);
     const notOnFailure = vi.fn();
     const failed = outcome(withTimeout(Promise.reject(new Error('x')), 100, { cleanup: notOnFailure }));
     await vi.advanceTimersByTimeAsync(200);
@@ -398,9 +409,13 @@ describe('withTimeout', () => {
     pre.abort();
     let called = false;
     await expect(
-      withTimeout(() => {
-        called = true;
-      }, 10, { signal: pre.signal }),
+      withTimeout(
+        () => {
+          called = true;
+        },
+        10,
+        { signal: pre.signal },
+      ),
     ).rejects.toBeInstanceOf(CancelledError);
     expect(called).toBe(false);
   });
@@ -430,10 +445,13 @@ describe('throttle', () => {
   it('rate 2 per second: 4 calls take at least 1 s of (fake) time', async () => {
     // lionfuncs test_throttle: rate_limit=2, 4 calls
     const times: number[] = [];
-    const fn = throttle((x: number) => {
-      times.push(Date.now());
-      return x * 2;
-    }, { limit: 2, interval: 1000 });
+    const fn = throttle(
+      (x: number) => {
+        times.push(Date.now());
+        return x * 2;
+      },
+      { limit: 2, interval: 1000 },
+    );
     const all = Promise.all([1, 2, 3, 4].map((x) => fn(x)));
     await vi.advanceTimersByTimeAsync(999);
     expect(times).toEqual([0, 0]);
@@ -446,12 +464,15 @@ describe('throttle', () => {
 
   it('queues every call (none dropped), FIFO, each caller gets its own result or error', async () => {
     const order: number[] = [];
-    const fn = throttle(async (x: number) => {
-      order.push(x);
-      await sleep(5);
-      if (x === 3) throw new Error('three');
-      return `r${x}`;
-    }, { limit: 3, interval: 100 });
+    const fn = throttle(
+      async (x: number) => {
+        order.push(x);
+        await sleep(5);
+        if (x === 3) throw new Error('three');
+        return `r${x}`;
+      },
+      { limit: 3, interval: 100 },
+    );
     const results = Array.from({ length: 10 }, (_, i) => outcome(fn(i)));
     await vi.runAllTimersAsync();
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -121,15 +121,15 @@ describe('zip', () => {
   it('feeds an executor map over several inputs, like Python’s map(fn, a, b)', async () => {
     // cf-taskpool test_map_buffersize_on_multiple_iterables: amul(ints, ints) → [0, 1, 4, 9]
     const executor = new AsyncExecutor({ maxWorkers: 2 });
-    expect(await executor.map(([a, b]: [number, number]) => a * b, zip([0, 1, 2, 3], [0, 1, 2, 3]))).toEqual([0, 1, 4, 9]);
+    expect(await executor.map(([a, b]: [number, number]) => a * b, zip([0, 1, 2, 3], [0, 1, 2, 3]))).toEqual([
+      0, 1, 4, 9,
+    ]);
     expect(await executor.map(([a, b]: [number, number]) => a * b, zip([1, 2, 3], [4, 5, 6]))).toEqual([4, 10, 18]);
     // infinite inputs: the finite one decides the length
     const log: string[] = [];
-    expect(await executor.map(([a, s]: [number, string]) => `${s}${a}`, zip(counter(log, 'n'), ['a', 'b', 'c']))).toEqual([
-      'a0',
-      'b1',
-      'c2',
-    ]);
+    expect(
+      await executor.map(([a, s]: [number, string]) => `${s}${a}`, zip(counter(log, 'n'), ['a', 'b', 'c'])),
+    ).toEqual(['a0', 'b1', 'c2']);
     expect(await executor.map(([a, b]: [number, number]) => a + b, zip(asyncOf(1, 2), [10, 20, 30]))).toEqual([11, 22]);
   });
 });

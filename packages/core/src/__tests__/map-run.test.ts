@@ -61,7 +61,11 @@ describe('MapRun', () => {
 
   it('the snapshot is the same object until something changes, and listeners hear of bursts once', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1000 });
-    const run = new MapRun(executor, async (x: number) => x, Array.from({ length: 1000 }, (_, i) => i));
+    const run = new MapRun(
+      executor,
+      async (x: number) => x,
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     let calls = 0;
     run.subscribe(() => calls++);
     const before = run.getSnapshot();
@@ -77,20 +81,28 @@ describe('MapRun', () => {
 
   it('the first failure ends the run as error; cancel() ends it as cancelled and aborts every signal', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 4 });
-    const failing = new MapRun(executor, async (x: number) => {
-      if (x === 1) throw new Error('one');
-      await sleep(100);
-      return x;
-    }, [0, 1, 2]);
+    const failing = new MapRun(
+      executor,
+      async (x: number) => {
+        if (x === 1) throw new Error('one');
+        await sleep(100);
+        return x;
+      },
+      [0, 1, 2],
+    );
     await expect(failing.start()).rejects.toThrow('one');
     expect(failing.getSnapshot()).toMatchObject({ status: 'error' });
     expect((failing.getSnapshot().error as Error).message).toBe('one');
 
     const signals: AbortSignal[] = [];
-    const run = new MapRun(executor, ({}, { signal }) => {
-      signals.push(signal);
-      return new Promise(() => {});
-    }, [{}, {}, {}]);
+    const run = new MapRun(
+      executor,
+      (_item: object, { signal }) => {
+        signals.push(signal);
+        return new Promise(() => {});
+      },
+      [{}, {}, {}],
+    );
     const done = run.start().catch((e: unknown) => e);
     run.cancel();
     expect(await done).toBeInstanceOf(CancelledError);

@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AsyncExecutor,
-  batchProcess,
   batched,
+  batchProcess,
   type ExecutorOptions,
   fetchTask,
   gatherWithConcurrency,
@@ -77,21 +77,27 @@ describe('retry and timeout options', () => {
     expect(make).toThrow(pattern(name, shown));
   });
 
-  it.each(TASK_CASES)('submit(fn, { %s: %s }) throws synchronously and the executor stays usable', async (name, value, Err, shown) => {
-    const executor = new AsyncExecutor();
-    const before = executor.submit(() => 'before');
-    let calls = 0;
-    const submit = () =>
-      executor.submit(() => {
-        calls++;
-      }, bad<TaskOptions>({ [name]: value }));
-    expect(submit).toThrow(Err);
-    expect(submit).toThrow(pattern(name, shown));
-    expect(calls).toBe(0);
-    expect(executor.getSnapshot().submitted).toBe(1);
-    await expect(before).resolves.toBe('before');
-    await expect(executor.submit(() => 'after')).resolves.toBe('after');
-  });
+  it.each(TASK_CASES)(
+    'submit(fn, { %s: %s }) throws synchronously and the executor stays usable',
+    async (name, value, Err, shown) => {
+      const executor = new AsyncExecutor();
+      const before = executor.submit(() => 'before');
+      let calls = 0;
+      const submit = () =>
+        executor.submit(
+          () => {
+            calls++;
+          },
+          bad<TaskOptions>({ [name]: value }),
+        );
+      expect(submit).toThrow(Err);
+      expect(submit).toThrow(pattern(name, shown));
+      expect(calls).toBe(0);
+      expect(executor.getSnapshot().submitted).toBe(1);
+      await expect(before).resolves.toBe('before');
+      await expect(executor.submit(() => 'after')).resolves.toBe('after');
+    },
+  );
 
   it.each(TASK_CASES)('map(fn, items, { %s: %s }) rejects before any item runs', async (name, value, Err, shown) => {
     const executor = new AsyncExecutor();
@@ -109,18 +115,35 @@ describe('retry and timeout options', () => {
   });
 
   it('the exact messages name the option and quote the value', () => {
-    expect(() => new AsyncExecutor({ retries: -1 })).toThrow(new RangeError('retries must be an integer ≥ 0 or Infinity, got -1'));
-    expect(() => new AsyncExecutor({ retryDelay: Number.NaN })).toThrow(new RangeError('retryDelay must be a finite number ≥ 0, got NaN'));
-    expect(() => new AsyncExecutor({ timeout: 0 })).toThrow(new RangeError('timeout must be a finite number > 0, got 0'));
-    expect(() => new AsyncExecutor({ backoff: 0.5 })).toThrow(new RangeError('backoff must be a finite number ≥ 1, got 0.5'));
+    expect(() => new AsyncExecutor({ retries: -1 })).toThrow(
+      new RangeError('retries must be an integer ≥ 0 or Infinity, got -1'),
+    );
+    expect(() => new AsyncExecutor({ retryDelay: Number.NaN })).toThrow(
+      new RangeError('retryDelay must be a finite number ≥ 0, got NaN'),
+    );
+    expect(() => new AsyncExecutor({ timeout: 0 })).toThrow(
+      new RangeError('timeout must be a finite number > 0, got 0'),
+    );
+    expect(() => new AsyncExecutor({ backoff: 0.5 })).toThrow(
+      new RangeError('backoff must be a finite number ≥ 1, got 0.5'),
+    );
     expect(() => new AsyncExecutor(bad<ExecutorOptions>({ jitter: 'random' }))).toThrow(
       new TypeError(`jitter must be one of 'full', 'equal', 'none', got "random"`),
     );
-    expect(() => new AsyncExecutor(bad<ExecutorOptions>({ retryIf: 'x' }))).toThrow(new TypeError('retryIf must be a function, got "x"'));
+    expect(() => new AsyncExecutor(bad<ExecutorOptions>({ retryIf: 'x' }))).toThrow(
+      new TypeError('retryIf must be a function, got "x"'),
+    );
   });
 
   it('boundary values that are allowed', async () => {
-    const executor = new AsyncExecutor({ retries: 0, retryDelay: 0, backoff: 1, maxRetryDelay: 0, jitter: 'equal', timeout: 0.5 });
+    const executor = new AsyncExecutor({
+      retries: 0,
+      retryDelay: 0,
+      backoff: 1,
+      maxRetryDelay: 0,
+      jitter: 'equal',
+      timeout: 0.5,
+    });
     expect(() => executor.submit(() => 1, { retries: Number.POSITIVE_INFINITY, timeout: 1 })).not.toThrow();
     await vi.runAllTimersAsync();
   });
@@ -148,16 +171,23 @@ describe('rate limit options', () => {
     expect(make).toThrow(pattern(name, shown));
   });
 
-  it.each(RATE_CASES)('an executor’s rateLimit with a bad %s (%j) throws, naming rateLimit.%s', (name, options, Err, shown) => {
-    const make = () => new AsyncExecutor({ rateLimit: bad<RateLimitOptions>(options) });
-    expect(make).toThrow(Err);
-    expect(make).toThrow(pattern(`rateLimit.${name}`, shown));
-  });
+  it.each(RATE_CASES)(
+    'an executor’s rateLimit with a bad %s (%j) throws, naming rateLimit.%s',
+    (name, options, Err, shown) => {
+      const make = () => new AsyncExecutor({ rateLimit: bad<RateLimitOptions>(options) });
+      expect(make).toThrow(Err);
+      expect(make).toThrow(pattern(`rateLimit.${name}`, shown));
+    },
+  );
 
   it.each(RATE_CASES)('a task’s or map’s rateLimit with a bad %s (%j) throws', async (name, options, Err, shown) => {
     const executor = new AsyncExecutor();
-    expect(() => executor.submit(() => 1, { rateLimit: bad<RateLimitOptions>(options) })).toThrow(pattern(`rateLimit.${name}`, shown));
-    await expect(executor.map((x: number) => x, [1], { rateLimit: bad<RateLimitOptions>(options) })).rejects.toThrow(Err);
+    expect(() => executor.submit(() => 1, { rateLimit: bad<RateLimitOptions>(options) })).toThrow(
+      pattern(`rateLimit.${name}`, shown),
+    );
+    await expect(executor.map((x: number) => x, [1], { rateLimit: bad<RateLimitOptions>(options) })).rejects.toThrow(
+      Err,
+    );
   });
 
   it.each(RATE_CASES)('throttle with a bad %s (%j) throws', (name, options, Err, shown) => {
@@ -169,12 +199,18 @@ describe('rate limit options', () => {
   it('rateLimit must be an options object or a RateLimiter', () => {
     expect(() => new AsyncExecutor({ rateLimit: bad<RateLimitOptions>(null) })).toThrow(TypeError);
     expect(() => new AsyncExecutor({ rateLimit: bad<RateLimitOptions>(50) })).toThrow(/rateLimit/);
-    expect(() => new AsyncExecutor({ rateLimit: bad<RateLimitOptions>({ limit: 5, interval: 1000, per: 's' }) })).toThrow(/"per"/);
+    expect(
+      () => new AsyncExecutor({ rateLimit: bad<RateLimitOptions>({ limit: 5, interval: 1000, per: 's' }) }),
+    ).toThrow(/"per"/);
   });
 
   it('the exact messages', () => {
-    expect(() => new RateLimiter({ limit: 0, interval: 1000 })).toThrow(new RangeError('limit must be an integer ≥ 1, got 0'));
-    expect(() => new RateLimiter({ limit: 1, interval: -5 })).toThrow(new RangeError('interval must be a finite number > 0, got -5'));
+    expect(() => new RateLimiter({ limit: 0, interval: 1000 })).toThrow(
+      new RangeError('limit must be an integer ≥ 1, got 0'),
+    );
+    expect(() => new RateLimiter({ limit: 1, interval: -5 })).toThrow(
+      new RangeError('interval must be a finite number > 0, got -5'),
+    );
     expect(() => new AsyncExecutor({ rateLimit: { limit: 0, interval: 1000 } })).toThrow(
       new RangeError('rateLimit.limit must be an integer ≥ 1, got 0'),
     );
@@ -214,7 +250,9 @@ describe('utilities', () => {
       calls++;
       return 1;
     };
-    await expect(retry(fn, { retries: -1 })).rejects.toThrow(new RangeError('retries must be an integer ≥ 0 or Infinity, got -1'));
+    await expect(retry(fn, { retries: -1 })).rejects.toThrow(
+      new RangeError('retries must be an integer ≥ 0 or Infinity, got -1'),
+    );
     await expect(retry(fn, bad<{ jitter: 'none' }>({ jitter: 'random' }))).rejects.toThrow(TypeError);
     await expect(retry(bad<() => number>('nope'))).rejects.toThrow(TypeError);
     expect(calls).toBe(0);
@@ -230,7 +268,9 @@ describe('utilities', () => {
   });
 
   it('parallelMap / parallelFilter / gatherWithConcurrency validate maxConcurrent and n', async () => {
-    await expect(parallelMap((x: number) => x, [1], { maxConcurrent: 0 })).rejects.toThrow(pattern('maxConcurrent', '0'));
+    await expect(parallelMap((x: number) => x, [1], { maxConcurrent: 0 })).rejects.toThrow(
+      pattern('maxConcurrent', '0'),
+    );
     await expect(parallelMap((x: number) => x, [1], { maxConcurrent: 1.5 })).rejects.toThrow(RangeError);
     await expect(parallelMap((x: number) => x, [1], { retries: -1 })).rejects.toThrow(RangeError);
     await expect(parallelFilter((x: number) => x > 0, [1], { maxConcurrent: -2 })).rejects.toThrow(RangeError);
@@ -245,7 +285,9 @@ describe('utilities', () => {
     await expect(batchProcess([1], (x: number) => x, { maxConcurrent: 0 })).rejects.toThrow(RangeError);
     await expect(batchProcess([1], (x: number) => x, { retries: -1 })).rejects.toThrow(RangeError);
     await expect(batchProcess([1], bad<(x: number) => number>(null))).rejects.toThrow(TypeError);
-    await expect(batchProcess([1], (x: number) => x, { onBatchComplete: bad<() => void>(1) })).rejects.toThrow(TypeError);
+    await expect(batchProcess([1], (x: number) => x, { onBatchComplete: bad<() => void>(1) })).rejects.toThrow(
+      TypeError,
+    );
   });
 
   it('batched and zip validate at once', () => {

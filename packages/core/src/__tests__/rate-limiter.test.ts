@@ -13,8 +13,12 @@ function acquireMany(limiter: RateLimiter, n: number): number[] {
   return times;
 }
 
-beforeEach(() => { vi.useFakeTimers({ now: 0 }); });
-afterEach(() => { vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers({ now: 0 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('RateLimiter', () => {
   it('starts with a full bucket and tells when the next token comes', () => {
@@ -85,7 +89,11 @@ describe('RateLimiter', () => {
     await vi.advanceTimersByTimeAsync(50);
     controller.abort(reason);
     expect(limiter.waiting).toBe(1);
-    await expect(aborted).rejects.toMatchObject({ name: 'CancelledError', message: 'rate limiter acquire aborted', cause: reason });
+    await expect(aborted).rejects.toMatchObject({
+      name: 'CancelledError',
+      message: 'rate limiter acquire aborted',
+      cause: reason,
+    });
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(50);
     expect(times).toEqual([100]);
@@ -139,7 +147,10 @@ describe('RateLimiter', () => {
   it('rejects an already-aborted signal at once without taking a token', async () => {
     const limiter = new RateLimiter({ limit: 1, interval: 100 });
     const fn = vi.fn();
-    await expect(limiter.run(fn, AbortSignal.abort('why'))).rejects.toMatchObject({ name: 'CancelledError', cause: 'why' });
+    await expect(limiter.run(fn, AbortSignal.abort('why'))).rejects.toMatchObject({
+      name: 'CancelledError',
+      cause: 'why',
+    });
     expect(fn).not.toHaveBeenCalled();
     expect(limiter.tokens).toBe(1);
     await expect(limiter.acquire({} as AbortSignal)).rejects.toThrow(TypeError);
@@ -174,7 +185,11 @@ describe('RateLimiter', () => {
     [{ limit: 1, interval: -5 }, RangeError, 'interval must be a finite number > 0, got -5'],
     [{ limit: 1, interval: 0 }, RangeError, 'interval must be a finite number > 0, got 0'],
     [{ limit: 1, interval: Number.NaN }, RangeError, 'interval must be a finite number > 0, got NaN'],
-    [{ limit: 1, interval: Number.POSITIVE_INFINITY }, RangeError, 'interval must be a finite number > 0, got Infinity'],
+    [
+      { limit: 1, interval: Number.POSITIVE_INFINITY },
+      RangeError,
+      'interval must be a finite number > 0, got Infinity',
+    ],
     [{ limit: 1, interval: 10, burst: 1.5 }, RangeError, 'burst must be an integer ≥ 1, got 1.5'],
     [{ limit: 1, interval: 10, burst: null }, TypeError, 'burst must be an integer ≥ 1, got null'],
     [{ limit: 1, interval: 10, bursts: 2 }, TypeError, 'options has an unknown option "bursts"'],
@@ -192,7 +207,9 @@ describe('RateLimiter', () => {
     expect([made.limit, made.interval, made.burst]).toEqual([5, 100, 2]);
     const make = (options: unknown) => () => toRateLimiter(options as RateLimitOptions, 'rateLimit');
     expect(make({ limit: 0, interval: 1 })).toThrow(new RangeError('rateLimit.limit must be an integer ≥ 1, got 0'));
-    expect(make({ limit: 1, interval: -5 })).toThrow(new RangeError('rateLimit.interval must be a finite number > 0, got -5'));
+    expect(make({ limit: 1, interval: -5 })).toThrow(
+      new RangeError('rateLimit.interval must be a finite number > 0, got -5'),
+    );
     expect(make(null)).toThrow(new TypeError('rateLimit must be an options object, got null'));
     expect(make({ limit: 1, interval: 1, x: 1 })).toThrow(new TypeError('rateLimit has an unknown option "x"'));
   });
@@ -261,7 +278,8 @@ describe('RateLimiter properties', () => {
         vi.setSystemTime(0);
         const limiter = new RateLimiter({ limit, interval, burst });
         const times: number[] = [];
-        for (const [i, a] of at.entries()) setTimeout(() => void limiter.acquire().then(() => (times[i] = Date.now())), a);
+        for (const [i, a] of at.entries())
+          setTimeout(() => void limiter.acquire().then(() => (times[i] = Date.now())), a);
         await vi.runAllTimersAsync();
         // Step the clock one ms at a time: refill, then admit while both rules allow.
         const expected: number[] = [];

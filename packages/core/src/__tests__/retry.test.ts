@@ -168,7 +168,10 @@ describe('attempt schedule', () => {
 });
 
 describe('jitter', () => {
-  async function firstDelay(jitter: Jitter, random: number): Promise<{ delay: number | undefined; secondStart: number }> {
+  async function firstDelay(
+    jitter: Jitter,
+    random: number,
+  ): Promise<{ delay: number | undefined; secondStart: number }> {
     vi.spyOn(Math, 'random').mockReturnValue(random);
     const executor = new AsyncExecutor();
     const list = events(executor);
@@ -183,7 +186,10 @@ describe('jitter', () => {
     );
     await vi.runAllTimersAsync();
     await expect(future).resolves.toBe('ok');
-    return { delay: list.find((e) => e.type === 'retry')?.delayMs, secondStart: (starts[1] as number) - (starts[0] as number) };
+    return {
+      delay: list.find((e) => e.type === 'retry')?.delayMs,
+      secondStart: (starts[1] as number) - (starts[0] as number),
+    };
   }
 
   it("'full' is uniform in [0, delay]: Math.random 0 → 0, 0.25 → 250, 0.9999 → 1000", async () => {
@@ -207,7 +213,9 @@ describe('jitter', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.5);
     const executor = new AsyncExecutor();
     const list = events(executor);
-    const future = executor.submit(({ attempt }) => (attempt === 1 ? Promise.reject(new Error('x')) : 1), { retries: 1 });
+    const future = executor.submit(({ attempt }) => (attempt === 1 ? Promise.reject(new Error('x')) : 1), {
+      retries: 1,
+    });
     await vi.runAllTimersAsync();
     await future;
     // default retryDelay 100, half of it with Math.random() = 0.5
@@ -215,7 +223,14 @@ describe('jitter', () => {
   });
 
   it('retryDelayFor: retryDelay 0 stays 0 at any attempt (no NaN once backoff^n overflows)', () => {
-    const policy = { retries: Number.POSITIVE_INFINITY, retryDelay: 0, backoff: 2, maxRetryDelay: 30_000, jitter: 'none' as const, retryIf: defaultRetryIf };
+    const policy = {
+      retries: Number.POSITIVE_INFINITY,
+      retryDelay: 0,
+      backoff: 2,
+      maxRetryDelay: 30_000,
+      jitter: 'none' as const,
+      retryIf: defaultRetryIf,
+    };
     expect(retryDelayFor(policy, 1, new Error('x'))).toBe(0);
     expect(retryDelayFor(policy, 5000, new Error('x'))).toBe(0);
     expect(retryDelayFor({ ...policy, retryDelay: 1 }, 5000, new Error('x'))).toBe(30_000);
@@ -327,7 +342,8 @@ describe('retryIf', () => {
     expect(defaultRetryIf(new CancelledError())).toBe(false);
     expect(defaultRetryIf(new TimeoutError('the whole call'))).toBe(false);
     expect(defaultRetryIf(new InvalidStateError('bad'))).toBe(false);
-    for (const status of [400, 401, 403, 404, 405, 409, 410, 422, 499]) expect(defaultRetryIf(http(status))).toBe(false);
+    for (const status of [400, 401, 403, 404, 405, 409, 410, 422, 499])
+      expect(defaultRetryIf(http(status))).toBe(false);
   });
 
   it.each([

@@ -7,8 +7,12 @@ import { Semaphore } from '../semaphore.js';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
 
-beforeEach(() => { vi.useFakeTimers(); });
-afterEach(() => { vi.useRealTimers(); });
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('Semaphore', () => {
   it('never runs more than `permits` at once under many concurrent runs', async () => {

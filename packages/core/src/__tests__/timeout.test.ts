@@ -143,10 +143,13 @@ describe('the attempt’s signal', () => {
 
   it('the timeout timer is cleared when the attempt ends first', async () => {
     const executor = new AsyncExecutor();
-    const future = executor.submit(async () => {
-      await sleep(10);
-      return 1;
-    }, { timeout: 60_000 });
+    const future = executor.submit(
+      async () => {
+        await sleep(10);
+        return 1;
+      },
+      { timeout: 60_000 },
+    );
     await vi.advanceTimersByTimeAsync(10);
     await expect(future).resolves.toBe(1);
     expect(vi.getTimerCount()).toBe(0);
@@ -180,13 +183,15 @@ describe('the attempt’s signal', () => {
   it('the executor’s timeout is every task’s default; a task’s timeout overrides it', async () => {
     const executor = new AsyncExecutor({ timeout: 100 });
     const ends: Record<string, number> = {};
-    const task = (key: string) => async ({ signal }: TaskContext) => {
-      try {
-        return await untilAborted(signal);
-      } finally {
-        ends[key] = Date.now();
-      }
-    };
+    const task =
+      (key: string) =>
+      async ({ signal }: TaskContext) => {
+        try {
+          return await untilAborted(signal);
+        } finally {
+          ends[key] = Date.now();
+        }
+      };
     outcome(executor.submit(task('default')));
     outcome(executor.submit(task('own'), { timeout: 700 }));
     await vi.runAllTimersAsync();
@@ -304,10 +309,12 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     const executor = new AsyncExecutor({ maxWorkers: 1 });
     const c = concurrency();
     const log: string[] = [];
-    const a = executor.submit(
-      () => c.run(() => sleep(3000)),
-      { timeout: 1000, retries: 1, retryDelay: 5000, jitter: 'none' },
-    );
+    const a = executor.submit(() => c.run(() => sleep(3000)), {
+      timeout: 1000,
+      retries: 1,
+      retryDelay: 5000,
+      jitter: 'none',
+    });
     await vi.advanceTimersByTimeAsync(1200);
     expect(a.state).toBe('retrying');
     a.cancel();
