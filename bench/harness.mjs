@@ -16,6 +16,11 @@
 //   targets (optional)          — declarative targets, checked by run.mjs (see there)
 //   caps (optional)             — { [library]: { n, why } }: a smaller size for a library too slow for the full one
 //   nodeFlags (optional)        — extra flags for the child `node`
+//   prepare (optional)          — async () => ({ unavailable?, fanoutError?, versions? }), run once in its
+//                                 own child before the runs: `unavailable` (a reason) skips the scenario
+//                                 (its rows read "not available"), `fanoutError: true` counts that as
+//                                 fanout being unavailable (--require-fanout), `versions` ([[name, version]])
+//                                 go into the report's version table
 
 import { writeSync } from 'node:fs';
 
@@ -56,6 +61,7 @@ export const RESULT_MARK = '@@bench-result ';
 /**
  * Entry point of a scenario bundle. Usage:
  *   node --expose-gc .out/<scenario>.mjs --describe [--quick]
+ *   node --expose-gc .out/<scenario>.mjs --prepare
  *   node --expose-gc .out/<scenario>.mjs --lib <name> --params <json>
  * Prints one `RESULT_MARK + JSON` line and exits (0 on success, 1 on failure).
  */
@@ -81,8 +87,15 @@ export async function runChild(scenario) {
         targets: scenario.targets ?? [],
         caps: scenario.caps ?? {},
         nodeFlags: scenario.nodeFlags ?? [],
+        prepare: typeof scenario.prepare === 'function',
       },
     };
+  } else if (argv.includes('--prepare')) {
+    try {
+      out = { ok: true, prepared: (await scenario.prepare?.()) ?? {} };
+    } catch (error) {
+      out = { ok: false, error: String(error?.stack ?? error) };
+    }
   } else {
     const lib = arg('--lib');
     const adapter = scenario.libraries[lib];

@@ -5,7 +5,7 @@
 //   node run.mjs --quick          1 run each at ~1/20 of the sizes (CI smoke test, < 60 s);
 //                                 prints the tables, writes bench/.out/RESULTS.quick.md
 //   node run.mjs --runs 9         runs (fresh processes) per scenario, case and library (default 5)
-//   node run.mjs --only overhead  only these scenarios (ids or numbers, comma-separated: --only 1,memory)
+//   node run.mjs --only overhead  only these scenarios (ids or numbers 1–6, comma-separated: --only 1,react)
 //   node run.mjs --uncapped       run the slow peers at full size too (see each scenario's `caps`)
 //   node run.mjs --timeout 300    seconds before a child process is killed (default 300, --quick 30)
 //   node run.mjs --require-fanout exit 1 when @fanout/core cannot be bundled (default: a warning)
@@ -15,7 +15,9 @@
 // condition), into .out/<scenario>.mjs. Each (scenario, case, library, run) then runs in a fresh
 // `node --expose-gc .out/<scenario>.mjs --lib <library> --params <json>` process, which prints
 // its metrics as one JSON line (harness.mjs). Runs are interleaved (run 1 of every library, then
-// run 2, …) so that a slow phase of the machine does not land on one library only.
+// run 2, …) so that a slow phase of the machine does not land on one library only. A scenario with
+// a `prepare` export (scenario 6: check for Chromium, build the demo's bench page) gets one
+// `--prepare` child first; if it reports the scenario unavailable, every row says why and it is skipped.
 //
 // RESULTS.md is only written by a full run (every scenario, not --quick, ≥ 5 runs); any other
 // run writes .out/RESULTS.<kind>.md. Hand-written analysis belongs in bench/NOTES.md, which is
@@ -38,7 +40,7 @@ const ROOT = join(BENCH, '..');
 const OUT = join(BENCH, '.out');
 
 /** Scenarios in report order; the number is the one used in the issue (and accepted by --only). */
-const SCENARIOS = ['overhead', 'memory', 'streaming', 'timers', 'rate-limit'];
+const SCENARIOS = ['overhead', 'memory', 'streaming', 'timers', 'rate-limit', 'react'];
 
 /** Libraries whose versions the report lists: [package name, where its package.json is]. */
 const LIBRARIES = [
@@ -47,6 +49,15 @@ const LIBRARIES = [
     name,
     join(BENCH, 'node_modules', name, 'package.json'),
   ]),
+];
+
+/** Listed too when scenario 6 (react) runs; its prepare step adds the Chromium version. */
+const REACT_LIBRARIES = [
+  ['@fanout/react', join(ROOT, 'packages/react/package.json')],
+  ['react', join(ROOT, 'apps/demo/node_modules/react/package.json')],
+  ['react-dom', join(ROOT, 'apps/demo/node_modules/react-dom/package.json')],
+  ['vite', join(ROOT, 'apps/demo/node_modules/vite/package.json')],
+  ['@playwright/test', join(ROOT, 'node_modules/@playwright/test/package.json')],
 ];
 
 // ------------------------------------------------------------------ options
@@ -156,7 +167,7 @@ async function bundle(id) {
 // ------------------------------------------------------------------ child processes
 
 /** Runs `node --expose-gc <bundle> ...args`; resolves to the child's parsed result line. */
-function runChild(id, args, nodeFlags = []) {
+function runChild(id, args, nodeFlags = [], timeout = timeoutMs) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--expose-gc', ...nodeFlags, join(OUT, `${id}.mjs`), ...args], {
       cwd: BENCH,
@@ -174,11 +185,11 @@ function runChild(id, args, nodeFlags = []) {
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, timeoutMs);
+    }, timeout);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
-      if (timedOut) return resolve({ ok: false, error: `timeout after ${timeoutMs / 1000} s` });
+      if (timedOut) return resolve({ ok: false, error: `timeout after ${timeout / 1000} s` });
       if (!line) {
         const tail = stderr.trim().split('\n').slice(-3).join(' ');
         return resolve({ ok: false, error: `exited with ${signal ?? code} without a result: ${tail}` });
@@ -198,11 +209,32 @@ async function runScenario(id) {
   const meta = described.meta;
   if (fanoutError) log(`[${id}] @fanout/core not available — ${fanoutError}`);
 
+  // Once per scenario, before its runs (a build, a browser check): may make the whole scenario unavailable.
+  let prepared = {};
+  if (meta.prepare) {
+    const t0 = performance.now();
+    const result = await runChild(id, ['--prepare'], meta.nodeFlags, Math.max(timeoutMs, 180_000));
+    if (!result.ok) throw new Error(`prepare ${id}: ${result.error}`);
+    prepared = result.prepared;
+    const took = `(${((performance.now() - t0) / 1000).toFixed(1)} s)`;
+    log(`[${id}] prepare: ${prepared.unavailable ? `not available: ${prepared.unavailable}` : 'ready'} ${took}`);
+  }
+
   // rows[caseName][lib] = { values: { metric: [...] }, errors: [...], unavailable, note }
+  // (`unavailable`: why the row did not run, shown as a footnote.)
   const rows = {};
   for (const c of meta.cases) {
     rows[c.name] = {};
-    for (const lib of meta.libraries) rows[c.name][lib] = { values: {}, errors: [], unavailable: null, note: null };
+    for (const lib of meta.libraries)
+      rows[c.name][lib] = {
+        values: {},
+        errors: [],
+        unavailable: prepared.unavailable ? `not available: ${prepared.unavailable}` : null,
+        note: null,
+      };
+  }
+  if (prepared.unavailable) {
+    return { meta, rows, fanoutError: prepared.fanoutError ? prepared.unavailable : fanoutError, versions: [] };
   }
 
   for (const c of meta.cases) {
@@ -210,7 +242,7 @@ async function runScenario(id) {
       for (const lib of meta.libraries) {
         const row = rows[c.name][lib];
         if (fanoutError && lib.startsWith('fanout')) {
-          row.unavailable = fanoutError;
+          row.unavailable = `@fanout/core could not be bundled: ${fanoutError}`;
           continue;
         }
         // A library too slow for the full size runs a smaller one (1/20 of it with --quick).
@@ -240,7 +272,7 @@ async function runScenario(id) {
       }
     }
   }
-  return { meta, rows, fanoutError };
+  return { meta, rows, fanoutError, versions: prepared.versions ?? [] };
 }
 
 // ------------------------------------------------------------------ report
@@ -288,9 +320,7 @@ function scenarioTable({ meta, rows }) {
       const cells = [...(multiCase ? [c.name] : []), label];
       const values = row.values[primary.key];
       if (!values?.length) {
-        const why = row.unavailable
-          ? `not available ${noteIndex(`@fanout/core could not be bundled: ${row.unavailable}`)}`
-          : 'failed';
+        const why = row.unavailable ? `not available ${noteIndex(row.unavailable)}` : 'failed';
         cells.push(
           why,
           '–',
@@ -345,7 +375,8 @@ function checkTargets({ meta, rows }) {
     const theCase = meta.cases.find((c) => c.name === (t.case ?? meta.cases[0].name));
     const caseRows = theCase && rows[theCase.name];
     const values = caseRows?.[t.lib]?.values[t.metric];
-    if (!caseRows || !values?.length) return { text: t.text, status: '–', detail: 'not measured' };
+    if (!caseRows || !values?.length)
+      return { text: t.text, status: '–', detail: caseRows?.[t.lib]?.unavailable ?? 'not measured' };
     const value = t.worst ? (t.op.startsWith('<') ? Math.max(...values) : Math.min(...values)) : stats(values).median;
     let bound;
     let what;
@@ -414,10 +445,14 @@ function header(results) {
   const fanoutStatus = results.some((r) => r.fanoutError)
     ? `not available in this run (${results.find((r) => r.fanoutError).fanoutError})`
     : `source of packages/core at commit ${gitDescription()}`;
-  const versions = LIBRARIES.map(([name, file]) => [
-    name,
-    name === '@fanout/core' ? `${versionOf(file)} — ${fanoutStatus}` : versionOf(file),
-  ]);
+  const libraries = [...LIBRARIES, ...(selected.includes('react') ? REACT_LIBRARIES : [])];
+  const versions = [
+    ...libraries.map(([name, file]) => [
+      name,
+      name === '@fanout/core' ? `${versionOf(file)} — ${fanoutStatus}` : versionOf(file),
+    ]),
+    ...results.flatMap((r) => r.versions ?? []),
+  ];
   return [
     '# fanout benchmark results',
     '',
@@ -436,7 +471,10 @@ function header(results) {
     '',
     markdownTable(['library', 'version'], versions),
     '',
-    'Each scenario file (bench/scenarios/) is bundled by esbuild (bundle, ESM, platform node, not minified, export condition `@fanout/source`) together with every library it compares — fanout from its TypeScript source, the peers from bench/node_modules — so every library is loaded the same way. Ratios compare medians.',
+    'Each scenario file (bench/scenarios/) is bundled by esbuild (bundle, ESM, platform node, not minified, export condition `@fanout/source`) together with every library it compares — fanout from its TypeScript source, the peers from bench/node_modules — so every library is loaded the same way. Ratios compare medians.' +
+      (selected.includes('react')
+        ? ' Scenario 6 is the exception: its Node process only drives Chromium, and the page it measures is built by Vite from apps/demo (see its section).'
+        : ''),
   ].join('\n');
 }
 
@@ -473,11 +511,11 @@ for (const id of selected) {
     results.push(result);
     console.log(`\n## ${result.meta.title}\n\n${scenarioTable(result)}\n`);
     for (const lib of result.meta.libraries) {
-      const isFanout = lib.startsWith('fanout');
       for (const [caseName, rows] of Object.entries(result.rows)) {
         const row = rows[lib];
         const none = !row.values[result.meta.metrics[0].key]?.length;
-        if (none && (!isFanout || !row.unavailable)) {
+        // "not available" (fanout did not bundle, or the scenario's prepare said so) is not a failure.
+        if (none && !row.unavailable) {
           log(`[${id}] ${caseName} · ${lib}: every run failed`);
           failed = true;
         }

@@ -4,8 +4,8 @@
  * also refuses non-loopback clients.
  */
 import type { Plugin } from 'vite';
-import { createMockApi } from './server.js';
 import type { MockApi, MockApiOptions } from './server.js';
+import { createMockApi } from './server.js';
 
 export interface MockApiPlugin extends Plugin {
   /** The API instance the servers use (its state is shared by dev and preview in one process). */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MOCK_API_CONFIG, createMockApi, resolveConfig, startMockApiServer } from './server.js';
 import type { MockApiOptions, MockApiServer, MockApiStats } from './server.js';
+import { createMockApi, DEFAULT_MOCK_API_CONFIG, resolveConfig, startMockApiServer } from './server.js';
 
 interface Item {
   id: string;
@@ -194,7 +194,14 @@ describe('POST /api/reset', () => {
     const res = await fetch(`${current().url}/api/reset`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rateLimit: 3, rateInterval: 500, failureRate: 0.5, minDelayMs: 1, maxDelayMs: 2, seed: 1 }),
+      body: JSON.stringify({
+        rateLimit: 3,
+        rateInterval: 500,
+        failureRate: 0.5,
+        minDelayMs: 1,
+        maxDelayMs: 2,
+        seed: 1,
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -219,7 +226,13 @@ describe('POST /api/reset', () => {
 
   it('rejects an invalid config with 400 and keeps the old one', async () => {
     await start({});
-    for (const body of ['{"rateLimit":0}', '{"failureRate":2}', '{"maxDelayMs":1,"minDelayMs":5}', '{"bogus":1}', '{']) {
+    for (const body of [
+      '{"rateLimit":0}',
+      '{"failureRate":2}',
+      '{"maxDelayMs":1,"minDelayMs":5}',
+      '{"bogus":1}',
+      '{',
+    ]) {
       const res = await fetch(`${current().url}/api/reset`, { method: 'POST', body });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBeTruthy();

@@ -14,8 +14,9 @@
  * - `POST /api/reset` with an optional JSON body (a partial `MockApiConfig`) → resets the
  *   counters and the rate window, applies the config, returns the stats.
  */
-import { createServer } from 'node:http';
+
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface MockApiConfig {
@@ -259,12 +260,7 @@ export function createMockApi(options: MockApiOptions = {}): MockApi {
       const oldest = accepted[0] ?? now;
       const waitMs = Math.max(0, oldest + config.rateInterval - now);
       const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-      send(
-        res,
-        429,
-        { error: 'rate limited', retryAfterMs: Math.ceil(waitMs) },
-        { 'retry-after': String(retryAfter) },
-      );
+      send(res, 429, { error: 'rate limited', retryAfterMs: Math.ceil(waitMs) }, { 'retry-after': String(retryAfter) });
       return;
     }
 
