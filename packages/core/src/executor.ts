@@ -1,4 +1,5 @@
 import { CancelledError, ExecutorShutdownError, TimeoutError } from './errors.js';
+import { TaskEvents } from './events.js';
 import { type AsyncFuture, reportError, toCancelledError } from './future.js';
 import { MapIterator, mapAll, type PreparedMap, prepareMap } from './map.js';
 import { Notifier } from './notify.js';
@@ -13,12 +14,14 @@ import {
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
 import { SignalWatch } from './signals.js';
-import type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
-import { Attempt, type Group, type MapFn, NO_ARG, Task, type TaskFn } from './task.js';
+import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
+import type { Attempt, Group, MapFn, TaskFn } from './task.js';
+import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
 import { checkFunction, checkInt, checkKeys, checkObject, describe } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** Options of {@link AsyncExecutor.shutdown}. */
 export interface ShutdownOptions {
@@ -45,16 +48,10 @@ const asyncDispose: typeof Symbol.asyncDispose =
 export class AsyncExecutor implements AsyncDisposable {
   /** The executor's label (snapshots, errors, the demo). */
   readonly name: string | undefined;
-  private maxWorkers: number;
   private readonly limiter: RateLimiter | undefined;
   private readonly defaults: ResolvedTaskOptions;
   private readonly queue = new TaskQueue<Task<unknown>>();
-  /** worker slots held: running attempts, attempts still settling after a cancel or timeout, tasks waiting for a token */
-  private active = 0;
-  private readonly slots: (Attempt | undefined)[] = [];
-  private readonly busySince: number[] = [];
-  private freeIds: number[] = [];
-  private nextWorkerId = 0;
+  private readonly pool: WorkerPool;
   /** tasks outside the queue and the slots: retrying, parked by a map's limit, waiting for a permit */
   private readonly aside = new Set<Task<unknown>>();
   private nQueued = 0;
@@ -71,7 +68,7 @@ export class AsyncExecutor implements AsyncDisposable {
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly notifier = new Notifier();
-  private readonly eventListeners: ((event: TaskEvent) => void)[] = [];
+  private readonly events = new TaskEvents();
   private snapshot: ExecutorSnapshot | undefined;
   private readonly pumps = new Set<() => void>();
   private readonly signals = new SignalWatch();
@@ -82,7 +79,7 @@ export class AsyncExecutor implements AsyncDisposable {
   constructor(options: ExecutorOptions = {}) {
     const resolved = resolveExecutorOptions(options);
     this.name = options.name;
-    this.maxWorkers = resolved.maxWorkers;
+    this.pool = new WorkerPool(resolved.maxWorkers);
     this.limiter = resolved.rateLimit;
     this.defaults = resolved.defaults;
     this.signal = options.signal;
@@ -206,7 +203,7 @@ export class AsyncExecutor implements AsyncDisposable {
   cancelAll(reason?: unknown): void {
     const tasks: Task<unknown>[] = this.queue.drain();
     for (const task of this.aside) tasks.push(task);
-    for (const attempt of this.slots) if (attempt !== undefined) tasks.push(attempt.task);
+    for (const attempt of this.pool.attempts()) tasks.push(attempt.task);
     for (const task of tasks) task.cancel(reason);
   }
 
@@ -234,12 +231,7 @@ export class AsyncExecutor implements AsyncDisposable {
   /** Change the pool size live: growing starts queued tasks at once; shrinking lets running ones finish. */
   resize(maxWorkers: number): void {
     checkInt('maxWorkers', maxWorkers, 1, true);
-    this.maxWorkers = maxWorkers;
-    // Free ids are the ids below the new size that are not busy (a shrink dropped some; a grow brings them back).
-    this.freeIds = [];
-    for (let id = Math.min(this.nextWorkerId, maxWorkers) - 1; id >= 0; id--) {
-      if (this.slots[id] === undefined) this.freeIds.push(id);
-    }
+    this.pool.resize(maxWorkers);
     this.changed();
     this.drain();
     for (const pump of [...this.pumps]) pump();
@@ -262,11 +254,7 @@ export class AsyncExecutor implements AsyncDisposable {
   /** Deliver every task event to `listener`, synchronously as it happens. Returns the unsubscribe function. */
   onEvent(listener: (event: TaskEvent) => void): () => void {
     checkFunction('listener', listener);
-    this.eventListeners.push(listener);
-    return () => {
-      const i = this.eventListeners.indexOf(listener);
-      if (i >= 0) this.eventListeners.splice(i, 1);
-    };
+    return this.events.on(listener);
   }
 
   /** `await using executor = …` shuts it down, waiting for its tasks. */
@@ -286,7 +274,7 @@ export class AsyncExecutor implements AsyncDisposable {
     const task = new Task<unknown>(this, fn, arg, opts, group);
     this.nSubmitted++;
     this.nQueued++;
-    this.emit('queued', task, undefined);
+    this.events.emit('queued', task, undefined);
     const signal = opts.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -296,7 +284,7 @@ export class AsyncExecutor implements AsyncDisposable {
       this.signals.add(signal, task);
     }
     this.changed();
-    if (!this.draining && this.queue.size === 0 && !this.paused && this.active < this.maxWorkers) {
+    if (!this.draining && this.queue.size === 0 && !this.paused && this.pool.hasFree) {
       // A free worker and nobody ahead: start it without a trip through the queue.
       this.draining = true;
       try {
@@ -342,14 +330,14 @@ export class AsyncExecutor implements AsyncDisposable {
 
   /** @internal */
   get workerLimit(): number {
-    return this.maxWorkers;
+    return this.pool.size;
   }
 
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (!this.paused && this.active < this.maxWorkers) {
+      while (!this.paused && this.pool.hasFree) {
         const task = this.queue.shift();
         if (task === undefined) break;
         if (task._state === 'queued') this.tryStart(task);
@@ -391,16 +379,12 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   private takeSlot(task: Task<unknown>): Attempt {
-    const id = this.freeIds.pop() ?? this.nextWorkerId++;
-    const attempt = new Attempt(task, id);
+    const attempt = this.pool.take(task);
     if (task._extra?.permit) {
       task._extra.permit = false;
       attempt.permit = true;
     }
-    this.active++;
     if (task._group !== undefined) task._group.active++;
-    this.slots[id] = attempt;
-    this.busySince[id] = Number.NaN; // set when it starts running
     task._ctx = attempt;
     return attempt;
   }
@@ -461,8 +445,8 @@ export class AsyncExecutor implements AsyncDisposable {
     task._state = 'running';
     this.nQueued--;
     this.nRunning++;
-    this.busySince[attempt.workerId] = this.clock();
-    this.emit('started', task, undefined);
+    this.pool.started(attempt.workerId, this.clock());
+    this.events.emit('started', task, undefined);
     this.changed();
     const timeout = task._opts.timeout;
     if (timeout !== undefined) attempt.timer = setTimer(() => this.onTimeout(task, attempt, timeout), timeout);
@@ -532,7 +516,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.nRunning--;
     this.nRetrying++;
     this.aside.add(task);
-    this.emit('retry', task, attempt.workerId, error, delayMs);
+    this.events.emit('retry', task, attempt.workerId, error, delayMs);
     this.changed();
     const extra = task.extra();
     extra.retryTimer = setTimer(() => {
@@ -550,10 +534,7 @@ export class AsyncExecutor implements AsyncDisposable {
   private releaseSlot(attempt: Attempt): void {
     if (!attempt.slot) return;
     attempt.slot = false;
-    const id = attempt.workerId;
-    this.active--;
-    this.slots[id] = undefined;
-    if (id < this.maxWorkers) this.freeIds.push(id);
+    this.pool.release(attempt);
     if (attempt.permit) {
       attempt.permit = false;
       attempt.task._opts.semaphore?.release();
@@ -619,7 +600,7 @@ export class AsyncExecutor implements AsyncDisposable {
     task._fn = undefined;
     task._arg = undefined;
     task._settle(state, outcome);
-    this.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
+    this.events.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
     this.changed();
     this.wakeIdle();
   }
@@ -635,7 +616,7 @@ export class AsyncExecutor implements AsyncDisposable {
   /** Nothing queued, running or retrying, no slot still held by a cancelled or timed-out attempt, no `map` still pulling. */
   private isIdle(): boolean {
     return (
-      this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.active === 0 && this.openRuns === 0
+      this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.pool.active === 0 && this.openRuns === 0
     );
   }
 
@@ -664,7 +645,7 @@ export class AsyncExecutor implements AsyncDisposable {
    * next snapshot to fill in (the first moment anyone could have seen it).
    */
   private clock(): number {
-    return this.notifier.size > 0 || this.eventListeners.length > 0 ? now() : Number.NaN;
+    return this.notifier.size > 0 || this.events.size > 0 ? now() : Number.NaN;
   }
 
   private changed(): void {
@@ -672,62 +653,11 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.notifier.size > 0) this.notifier.notify();
   }
 
-  private emit(
-    type: TaskEventType,
-    task: Task<unknown>,
-    workerId: number | undefined,
-    error?: unknown,
-    delayMs?: number,
-  ): void {
-    if (this.eventListeners.length === 0) return;
-    const event: TaskEvent = {
-      type,
-      taskId: task.id,
-      name: task.name,
-      workerId: type === 'started' ? task._ctx?.workerId : workerId,
-      attempt: task._attempt,
-      at: now(),
-      ...(error !== undefined || type === 'failed' || type === 'cancelled' || type === 'retry' ? { error } : {}),
-      ...(delayMs !== undefined ? { delayMs } : {}),
-    };
-    for (const listener of [...this.eventListeners]) {
-      try {
-        listener(event);
-      } catch (e) {
-        reportError(e);
-      }
-    }
-  }
-
-  private busySinceOf(id: number): number {
-    let since = this.busySince[id] as number;
-    if (Number.isNaN(since)) since = this.busySince[id] = now();
-    return since;
-  }
-
   private buildSnapshot(): ExecutorSnapshot {
-    const count = Number.isFinite(this.maxWorkers) ? Math.max(this.maxWorkers, this.slots.length) : this.nextWorkerId;
-    const workers: WorkerState[] = [];
-    for (let id = 0; id < count; id++) {
-      const attempt = this.slots[id];
-      if (attempt === undefined) {
-        if (id < this.maxWorkers) workers.push(Object.freeze({ id }));
-        continue;
-      }
-      const task = attempt.task;
-      workers.push(
-        Object.freeze({
-          id,
-          taskId: task.id,
-          ...(task.name !== undefined ? { taskName: task.name } : {}),
-          busySince: this.busySinceOf(id),
-        }),
-      );
-    }
     const limiter = this.limiter;
     return Object.freeze({
       name: this.name,
-      maxWorkers: this.maxWorkers,
+      maxWorkers: this.pool.size,
       paused: this.paused,
       shutdown: this.isShutdown,
       queued: this.nQueued,
@@ -737,7 +667,7 @@ export class AsyncExecutor implements AsyncDisposable {
       failed: this.nFailed,
       cancelled: this.nCancelled,
       submitted: this.nSubmitted,
-      workers: Object.freeze(workers),
+      workers: this.pool.snapshot(),
       ...(limiter !== undefined
         ? { rateLimit: Object.freeze({ tokens: limiter.tokens, nextTokenAt: limiter.nextTokenAt }) }
         : {}),
