@@ -15,7 +15,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
 import { SignalWatch } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
-import type { Attempt, Group, MapFn, TaskFn } from './task.js';
+import type { Attempt, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
@@ -81,7 +81,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.name = options.name;
     this.pool = new WorkerPool(resolved.maxWorkers);
     this.limiter = resolved.rateLimit;
-    this.defaults = resolved.defaults;
+    this.defaults = { ...resolved.defaults, owner: this };
     this.signal = options.signal;
     if (this.signal?.aborted) this.onAbort();
     else this.signal?.addEventListener('abort', this.onAbort);
@@ -95,7 +95,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.isShutdown) throw new ExecutorShutdownError(`executor${this.label()} is shut down: cannot submit`);
     checkFunction('fn', fn);
     const opts = options === undefined ? this.defaults : resolveTaskOptions(options, this.defaults);
-    return this.enqueue(fn, NO_ARG, opts, undefined) as AsyncFuture<Awaited<T>>;
+    return this.enqueue(fn, NO_ARG, opts) as AsyncFuture<Awaited<T>>;
   }
 
   /**
@@ -265,13 +265,8 @@ export class AsyncExecutor implements AsyncDisposable {
   // ---- internals: scheduling -------------------------------------------------
 
   /** @internal used by map runs */
-  enqueue(
-    fn: (...args: never[]) => unknown,
-    arg: unknown,
-    opts: ResolvedTaskOptions,
-    group: Group | undefined,
-  ): Task<unknown> {
-    const task = new Task<unknown>(this, fn, arg, opts, group);
+  enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions): Task<unknown> {
+    const task = new Task<unknown>(fn, arg, opts);
     this.nSubmitted++;
     this.nQueued++;
     this.events.emit('queued', task, undefined);

@@ -54,21 +54,21 @@ export function reportError(error: unknown): void {
 export class AsyncFuture<T> implements PromiseLike<T> {
   /** Unique id of the task (also `ctx.taskId`). */
   readonly id: number;
-  /** The task's label, if it was given one. */
-  readonly name: string | undefined;
   /** @internal */ _state: FutureState = 'queued';
   /** @internal attempts started so far */ _attempt = 0;
   /** @internal value or error, once settled */ _outcome: unknown = undefined;
   /** @internal */ _deferred: Deferred | undefined = undefined;
   /** @internal a DoneCallback, an array of them, or undefined (typed loosely so futures stay covariant in T) */
   _callbacks: unknown = undefined;
-  /** @internal */ _owner: FutureOwner | undefined;
 
   /** @internal futures are made by an executor */
-  constructor(owner?: FutureOwner, name?: string) {
+  constructor() {
     this.id = ++lastId;
-    this.name = name;
-    this._owner = owner;
+  }
+
+  /** The task's label, if it was given one. */
+  get name(): string | undefined {
+    return undefined;
   }
 
   /** Where the task is now. */
@@ -113,8 +113,7 @@ export class AsyncFuture<T> implements PromiseLike<T> {
    */
   cancel(reason?: unknown): boolean {
     if (this.done()) return false;
-    if (this._owner) this._owner.cancelTask(this, reason);
-    else this._settle('cancelled', toCancelledError(reason, this));
+    this._cancel(reason);
     return true;
   }
 
@@ -211,6 +210,11 @@ export class AsyncFuture<T> implements PromiseLike<T> {
       d = this._deferred = { promise, resolve, reject };
     }
     return d.promise as Promise<T>;
+  }
+
+  /** @internal how `cancel()` settles a pending future; an executor's tasks go through their executor */
+  _cancel(reason: unknown): void {
+    this._settle('cancelled', toCancelledError(reason, this));
   }
 
   /** @internal settle exactly once; returns false if already settled */

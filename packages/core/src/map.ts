@@ -1,17 +1,12 @@
 import { CancelledError, ExecutorShutdownError } from './errors.js';
 import { AsyncFuture } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
-import type { Group, Task } from './task.js';
+import type { Task } from './task.js';
 import { checkFunction, checkInt, describe } from './validate.js';
 
 /** What a map run needs from its executor. @internal */
 export interface MapHost {
-  enqueue(
-    fn: (...args: never[]) => unknown,
-    arg: unknown,
-    opts: ResolvedTaskOptions,
-    group: Group | undefined,
-  ): Task<unknown>;
+  enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions): Task<unknown>;
   addPump(pump: () => void): () => void;
   holdOpen(): () => void;
   readonly accepting: boolean;
@@ -29,7 +24,6 @@ export interface PreparedMap {
   isAsync: boolean;
   total: number | undefined;
   opts: ResolvedTaskOptions;
-  group: Group | undefined;
   maxConcurrency: number;
   bufferSize: number | undefined;
   ordered: boolean;
@@ -83,8 +77,8 @@ export function prepareMap(
     array: Array.isArray(items) && items[Symbol.iterator] === Array.prototype[Symbol.iterator] ? items : undefined,
     isAsync,
     total: Array.isArray(items) ? items.length : undefined,
-    opts,
-    group: Number.isFinite(maxConcurrency) ? { limit: maxConcurrency, active: 0, parked: [] } : undefined,
+    // The items of one call share one options object; with a `maxConcurrency`, it carries their group.
+    opts: Number.isFinite(maxConcurrency) ? { ...opts, group: { limit: maxConcurrency, active: 0, parked: [] } } : opts,
     maxConcurrency,
     bufferSize,
     ordered: o.ordered ?? true,
@@ -219,7 +213,7 @@ abstract class MapRun {
       this.fail(new ExecutorShutdownError('executor is shut down: mapIter cannot start more items'));
       return;
     }
-    const task = this.p.host.enqueue(this.p.fn, value, this.p.opts, this.p.group);
+    const task = this.p.host.enqueue(this.p.fn, value, this.p.opts);
     task._tag = this.pulled++;
     this.unfinished++;
     this.p.observe?.(task._tag, value, task);

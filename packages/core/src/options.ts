@@ -1,6 +1,8 @@
+import type { FutureOwner } from './future.js';
 import { RateLimiter, type RateLimitOptions, toRateLimiter } from './rate-limiter.js';
 import { defaultRetryIf, type Jitter, type RetryIf, type RetryPolicy } from './retry.js';
 import { Semaphore } from './semaphore.js';
+import type { Group } from './task.js';
 import {
   checkFunction,
   checkInt,
@@ -91,6 +93,10 @@ export const DEFAULT_EXECUTOR_OPTIONS = {
 
 /** @internal a task's options with defaults applied; shared by every task of a submit default or a map call */
 export interface ResolvedTaskOptions extends RetryPolicy {
+  /** the executor the tasks belong to (their `cancel()` goes through it) */
+  owner: FutureOwner | undefined;
+  /** a map's `maxConcurrency`, shared by its items */
+  group: Group | undefined;
   timeout: number | undefined;
   semaphore: Semaphore | undefined;
   rateLimit: RateLimiter | undefined;
@@ -131,6 +137,8 @@ export function resolveExecutorOptions(options: ExecutorOptions): {
     throw new TypeError(`name must be a string, got ${describe(options.name)}`);
   }
   const base: ResolvedTaskOptions = {
+    owner: undefined,
+    group: undefined,
     retries: DEFAULT_EXECUTOR_OPTIONS.retries,
     retryDelay: DEFAULT_EXECUTOR_OPTIONS.retryDelay,
     backoff: DEFAULT_EXECUTOR_OPTIONS.backoff,

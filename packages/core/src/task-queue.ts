@@ -6,7 +6,7 @@
  */
 export interface Queued {
   /** higher starts first */
-  _priority: number;
+  readonly _priority: number;
   /** increases in submit order; equal priorities start in this order */
   readonly id: number;
 }

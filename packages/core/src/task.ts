@@ -1,4 +1,4 @@
-import { AsyncFuture } from './future.js';
+import { AsyncFuture, type FutureOwner } from './future.js';
 import type { ResolvedTaskOptions } from './options.js';
 import type { TimerHandle } from './time.js';
 import type { Waiter } from './waiters.js';
@@ -89,25 +89,35 @@ export class Task<T> extends AsyncFuture<T> {
   /** @internal */ _fn: ((...args: never[]) => unknown) | undefined;
   /** @internal */ _arg: unknown;
   /** @internal */ _opts: ResolvedTaskOptions;
-  /** @internal */ _priority: number;
-  /** @internal */ _group: Group | undefined;
   /** @internal the current (or last) attempt */ _ctx: Attempt | undefined = undefined;
   /** @internal */ _extra: TaskExtra | undefined = undefined;
   /** @internal the item's index in a map */ _tag = 0;
 
-  constructor(
-    owner: { cancelTask(future: AsyncFuture<unknown>, reason: unknown): void },
-    fn: (...args: never[]) => unknown,
-    arg: unknown,
-    opts: ResolvedTaskOptions,
-    group: Group | undefined,
-  ) {
-    super(owner, opts.name);
+  constructor(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions) {
+    super();
     this._fn = fn;
     this._arg = arg;
     this._opts = opts;
-    this._priority = opts.priority;
-    this._group = group;
+  }
+
+  // Read from the options shared by every task of a submit default or a map call, not stored per task.
+  override get name(): string | undefined {
+    return this._opts.name;
+  }
+
+  /** @internal */
+  get _priority(): number {
+    return this._opts.priority;
+  }
+
+  /** @internal */
+  get _group(): Group | undefined {
+    return this._opts.group;
+  }
+
+  /** @internal */
+  override _cancel(reason: unknown): void {
+    (this._opts.owner as FutureOwner).cancelTask(this, reason);
   }
 
   /** @internal */

@@ -7,39 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AsyncExecutor, CancelledError, HttpError, RateLimiter, Semaphore, type TaskContext } from '../index.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-function outcome<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
-  const box: { current: Outcome<T> | undefined } = { current: undefined };
-  p.then(
-    (value) => {
-      box.current = { ok: true, value };
-    },
-    (error: unknown) => {
-      box.current = { ok: false, error };
-    },
-  );
-  return box;
-}
-
-/** Counts how many task bodies run at once. */
-function gauge() {
-  const state = { now: 0, max: 0 };
-  return {
-    state,
-    async run<T>(body: () => Promise<T> | T): Promise<T> {
-      state.now++;
-      state.max = Math.max(state.max, state.now);
-      try {
-        return await body();
-      } finally {
-        state.now--;
-      }
-    },
-  };
-}
+import { Gauge, outcomeBox, sleep } from './test-utils.js';
 
 /** Largest number of times inside any half-open window (t − interval, t]. */
 function maxInWindow(times: readonly number[], interval: number): number {
@@ -66,14 +34,14 @@ describe('semaphore option', () => {
     const semaphore = new Semaphore(2);
     const one = new AsyncExecutor({ maxWorkers: 3 });
     const two = new AsyncExecutor({ maxWorkers: 3 });
-    const g = gauge();
+    const g = new Gauge();
     const task = (ms: number) => () => g.run(() => sleep(ms).then(() => ms));
     const futures = [10, 30, 20, 50, 10, 40, 30, 20].map((ms, i) =>
       (i % 2 ? one : two).submit(task(ms), { semaphore }),
     );
     await vi.runAllTimersAsync();
     expect(await Promise.all(futures)).toEqual([10, 30, 20, 50, 10, 40, 30, 20]);
-    expect(g.state.max).toBe(2);
+    expect(g.peak).toBe(2);
     expect(semaphore.available).toBe(2);
     expect(semaphore.waiting).toBe(0);
   });
@@ -101,7 +69,7 @@ describe('semaphore option', () => {
     const b = executor.submit(() => 'b', { semaphore });
     await vi.advanceTimersByTimeAsync(0);
     expect(semaphore.waiting).toBe(1);
-    outcome(b);
+    outcomeBox(b);
     expect(b.cancel()).toBe(true);
     expect(semaphore.waiting).toBe(0);
     await vi.runAllTimersAsync();
@@ -240,7 +208,7 @@ describe('executor rateLimit', () => {
     const b = executor.submit(() => void log.push(`b@${Date.now()}`));
     await vi.advanceTimersByTimeAsync(0);
     expect(limiter.waiting).toBe(1);
-    outcome(b);
+    outcomeBox(b);
     b.cancel();
     expect(limiter.waiting).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
@@ -400,7 +368,7 @@ describe('properties', () => {
           const executor = new AsyncExecutor({ maxWorkers, rateLimit: { limit, interval, burst } });
           const t0 = Date.now();
           const starts: number[] = [];
-          const g = gauge();
+          const g = new Gauge();
           const futures = tasks.map(({ ms, fails }, i) =>
             executor.submit(
               ({ attempt }) =>
@@ -421,7 +389,7 @@ describe('properties', () => {
             expect(i + 1).toBeLessThanOrEqual(burst + limit * Math.floor(t / interval));
           });
           expect(maxInWindow(starts, interval)).toBeLessThanOrEqual(limit);
-          expect(g.state.max).toBeLessThanOrEqual(maxWorkers);
+          expect(g.peak).toBeLessThanOrEqual(maxWorkers);
           expect(vi.getTimerCount()).toBe(0);
         },
       ),
@@ -449,26 +417,26 @@ describe('properties', () => {
           const semaphore = new Semaphore(permits);
           const a = new AsyncExecutor({ maxWorkers: workersA });
           const b = new AsyncExecutor({ maxWorkers: workersB });
-          const g = gauge();
-          const perExecutor = new Map<AsyncExecutor, ReturnType<typeof gauge>>([
-            [a, gauge()],
-            [b, gauge()],
+          const g = new Gauge();
+          const perExecutor = new Map<AsyncExecutor, Gauge>([
+            [a, new Gauge()],
+            [b, new Gauge()],
           ]);
           const futures = tasks.map(({ ms, timeout, onB }) => {
             const executor = onB ? b : a;
-            const own = perExecutor.get(executor) as ReturnType<typeof gauge>;
+            const own = perExecutor.get(executor) as Gauge;
             return executor.submit(
               () => own.run(() => g.run(() => (ms > 0 ? sleep(ms) : undefined))), // ignores its signal
               timeout === undefined ? { semaphore } : { semaphore, timeout },
             );
           });
-          for (const f of futures) outcome(f);
+          for (const f of futures) outcomeBox(f);
           await vi.runAllTimersAsync();
           expect(futures.every((f) => f.done())).toBe(true);
-          expect(g.state.max).toBeLessThanOrEqual(permits);
-          expect(perExecutor.get(a)?.state.max).toBeLessThanOrEqual(workersA);
-          expect(perExecutor.get(b)?.state.max).toBeLessThanOrEqual(workersB);
-          expect(g.state.now).toBe(0);
+          expect(g.peak).toBeLessThanOrEqual(permits);
+          expect(perExecutor.get(a)?.peak).toBeLessThanOrEqual(workersA);
+          expect(perExecutor.get(b)?.peak).toBeLessThanOrEqual(workersB);
+          expect(g.current).toBe(0);
           expect(semaphore.available).toBe(permits);
           expect(semaphore.waiting).toBe(0);
         },

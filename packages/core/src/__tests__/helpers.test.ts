@@ -19,38 +19,7 @@ import {
   throttle,
   withTimeout,
 } from '../index.js';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-function outcome<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
-  const box: { current: Outcome<T> | undefined } = { current: undefined };
-  p.then(
-    (value) => {
-      box.current = { ok: true, value };
-    },
-    (error: unknown) => {
-      box.current = { ok: false, error };
-    },
-  );
-  return box;
-}
-
-function gauge() {
-  const state = { now: 0, max: 0 };
-  return {
-    state,
-    async run<T>(body: () => Promise<T> | T): Promise<T> {
-      state.now++;
-      state.max = Math.max(state.max, state.now);
-      try {
-        return await body();
-      } finally {
-        state.now--;
-      }
-    },
-  };
-}
+import { Gauge, outcomeBox, sleep } from './test-utils.js';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) yield i;
@@ -65,24 +34,24 @@ afterEach(() => {
 
 describe('parallelMap', () => {
   it('keeps input order whatever the finishing order, never more than maxConcurrent at once', async () => {
-    const g = gauge();
+    const g = new Gauge();
     const delays = [50, 10, 40, 5, 30, 20, 1, 45, 15, 25];
     const p = parallelMap((ms: number) => g.run(() => sleep(ms).then(() => ms * 2)), delays, { maxConcurrent: 3 });
     await vi.runAllTimersAsync();
     expect(await p).toEqual(delays.map((d) => d * 2));
-    expect(g.state.max).toBe(3);
+    expect(g.peak).toBe(3);
     expect(vi.getTimerCount()).toBe(0);
   });
 
   it('defaults to 10 at once', async () => {
-    const g = gauge();
+    const g = new Gauge();
     const p = parallelMap(
       (i: number) => g.run(() => sleep(10).then(() => i)),
       Array.from({ length: 25 }, (_, i) => i),
     );
     await vi.runAllTimersAsync();
     expect((await p).length).toBe(25);
-    expect(g.state.max).toBe(10);
+    expect(g.peak).toBe(10);
   });
 
   it('takes async iterables, and the item’s context', async () => {
@@ -110,7 +79,7 @@ describe('parallelMap', () => {
       if (i === 1) throw boom;
       return i;
     };
-    const failing = outcome(parallelMap(fn, [0, 1, 2], { maxConcurrent: 3 }));
+    const failing = outcomeBox(parallelMap(fn, [0, 1, 2], { maxConcurrent: 3 }));
     await vi.runAllTimersAsync();
     expect(failing.current).toEqual({ ok: false, error: boom });
     expect(aborted.sort()).toEqual([0, 2]);
@@ -142,14 +111,14 @@ describe('parallelMap', () => {
 
 describe('parallelFilter', () => {
   it('keeps the items whose predicate holds, in input order, at most maxConcurrent at once', async () => {
-    const g = gauge();
+    const g = new Gauge();
     const items = [9, 2, 7, 4, 5, 6, 3, 8, 1];
     const p = parallelFilter((x: number) => g.run(() => sleep(10 * x).then(() => x % 2 === 0)), items, {
       maxConcurrent: 2,
     });
     await vi.runAllTimersAsync();
     expect(await p).toEqual([2, 4, 6, 8]);
-    expect(g.state.max).toBe(2);
+    expect(g.peak).toBe(2);
   });
 
   it('treats truthy and falsy results as keep / drop', async () => {
@@ -162,12 +131,12 @@ describe('parallelFilter', () => {
 describe('gatherWithConcurrency', () => {
   it('runs at most n thunks at once, results in input order', async () => {
     // lionfuncs test_gather_with_concurrency: the cap holds
-    const g = gauge();
+    const g = new Gauge();
     const thunks = [30, 10, 20, 5, 25, 15].map((ms) => () => g.run(() => sleep(ms).then(() => ms)));
     const p = gatherWithConcurrency(2, thunks);
     await vi.runAllTimersAsync();
     expect(await p).toEqual([30, 10, 20, 5, 25, 15]);
-    expect(g.state.max).toBe(2);
+    expect(g.peak).toBe(2);
   });
 
   it('accepts thunks returning plain values', async () => {
@@ -179,7 +148,7 @@ describe('gatherWithConcurrency', () => {
   it('rejects with a thunk’s error, or puts it in the results with returnExceptions', async () => {
     const boom = new Error('boom');
     const thunks = [() => sleep(10).then(() => 'a'), () => Promise.reject(boom), () => 'c'];
-    const rejected = outcome(gatherWithConcurrency(2, thunks));
+    const rejected = outcomeBox(gatherWithConcurrency(2, thunks));
     await vi.runAllTimersAsync();
     expect(rejected.current).toEqual({ ok: false, error: boom });
     const kept = gatherWithConcurrency(2, thunks, { returnExceptions: true });
@@ -222,7 +191,7 @@ describe('retry', () => {
   it('gives up after retries + 1 calls and rejects with the last call’s own error (no wrapper)', async () => {
     // lionfuncs test_retry_max_attempts: the original exception type is raised
     const errors: Error[] = [];
-    const p = outcome(
+    const p = outcomeBox(
       retry(
         () => {
           const e = new TypeError(`call ${errors.length + 1}`);
@@ -240,7 +209,7 @@ describe('retry', () => {
 
   it('waits retryDelay × backoff between calls', async () => {
     const times: number[] = [];
-    const p = outcome(
+    const p = outcomeBox(
       retry(
         () => {
           times.push(Date.now());
@@ -257,7 +226,7 @@ describe('retry', () => {
   it('without options calls once', async () => {
     let calls = 0;
     const boom = new Error('once');
-    const p = outcome(
+    const p = outcomeBox(
       retry(() => {
         calls++;
         throw boom;
@@ -270,7 +239,7 @@ describe('retry', () => {
 
   it('honours retryIf and a per-attempt timeout', async () => {
     let calls = 0;
-    const p = outcome(
+    const p = outcomeBox(
       retry(
         () => {
           calls++;
@@ -299,7 +268,7 @@ describe('retry', () => {
   it('its signal cancels it', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const p = outcome(
+    const p = outcomeBox(
       retry(
         () => {
           calls++;
@@ -335,7 +304,7 @@ describe('withTimeout', () => {
 
   it('rejects with TimeoutError at the deadline, aborts the function’s signal, and leaves no timer', async () => {
     let signal: AbortSignal | undefined;
-    const p = outcome(
+    const p = outcomeBox(
       withTimeout((s) => {
         signal = s;
         return sleep(1000).then(() => 'late');
@@ -357,7 +326,7 @@ describe('withTimeout', () => {
   it('runs cleanup once on timeout, never on success or failure', async () => {
     // lionfuncs timeout_context: cleanup on timeout
     const cleanup = vi.fn();
-    outcome(withTimeout(sleep(500), 100, { cleanup }));
+    outcomeBox(withTimeout(sleep(500), 100, { cleanup }));
     await vi.advanceTimersByTimeAsync(1000);
     expect(cleanup).toHaveBeenCalledTimes(1);
 
@@ -367,7 +336,7 @@ describe('withTimeout', () => {
       vi.advanceTimersByTimeAsync(200),
     ]);
     const notOnFailure = vi.fn();
-    const failed = outcome(withTimeout(Promise.reject(new Error('x')), 100, { cleanup: notOnFailure }));
+    const failed = outcomeBox(withTimeout(Promise.reject(new Error('x')), 100, { cleanup: notOnFailure }));
     await vi.advanceTimersByTimeAsync(200);
     expect(failed.current?.ok).toBe(false);
     expect(notOnSuccess).not.toHaveBeenCalled();
@@ -376,7 +345,7 @@ describe('withTimeout', () => {
 
   it('an async cleanup that fails does not surface (no unhandled rejection)', async () => {
     const cleanup = vi.fn(() => Promise.reject(new Error('cleanup failed')));
-    const p = outcome(withTimeout(sleep(500), 100, { cleanup }));
+    const p = outcomeBox(withTimeout(sleep(500), 100, { cleanup }));
     await vi.advanceTimersByTimeAsync(500);
     expect(cleanup).toHaveBeenCalledTimes(1);
     expect(p.current?.ok === false && p.current.error).toBeInstanceOf(TimeoutError);
@@ -386,7 +355,7 @@ describe('withTimeout', () => {
     const controller = new AbortController();
     const cleanup = vi.fn();
     let inner: AbortSignal | undefined;
-    const p = outcome(
+    const p = outcomeBox(
       withTimeout(
         (s) => {
           inner = s;
@@ -424,8 +393,8 @@ describe('withTimeout', () => {
     const controller = new AbortController();
     const { signal } = controller;
     await withTimeout(Promise.resolve(1), 100, { signal });
-    outcome(withTimeout(sleep(500), 100, { signal }));
-    outcome(withTimeout(Promise.reject(new Error('x')), 100, { signal }));
+    outcomeBox(withTimeout(sleep(500), 100, { signal }));
+    outcomeBox(withTimeout(Promise.reject(new Error('x')), 100, { signal }));
     await vi.advanceTimersByTimeAsync(500);
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
@@ -473,7 +442,7 @@ describe('throttle', () => {
       },
       { limit: 3, interval: 100 },
     );
-    const results = Array.from({ length: 10 }, (_, i) => outcome(fn(i)));
+    const results = Array.from({ length: 10 }, (_, i) => outcomeBox(fn(i)));
     await vi.runAllTimersAsync();
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     results.forEach((r, i) => {
@@ -533,7 +502,7 @@ describe('batchProcess', () => {
   });
 
   it('never runs more than maxConcurrent items at once, nor items of two batches together', async () => {
-    const g = gauge();
+    const g = new Gauge();
     const batchOf = new Map<number, number>();
     const running = new Set<number>();
     const mixed: number[][] = [];
@@ -553,7 +522,7 @@ describe('batchProcess', () => {
     );
     await vi.runAllTimersAsync();
     expect(await p).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    expect(g.state.max).toBe(3);
+    expect(g.peak).toBe(3);
     expect(mixed).toEqual([]);
   });
 
@@ -598,7 +567,7 @@ describe('batchProcess', () => {
       return x;
     };
     const onBatchComplete = vi.fn();
-    const rejected = outcome(batchProcess([1, 2, 3], processor, { batchSize: 2, onBatchComplete }));
+    const rejected = outcomeBox(batchProcess([1, 2, 3], processor, { batchSize: 2, onBatchComplete }));
     await vi.runAllTimersAsync();
     expect(rejected.current).toEqual({ ok: false, error: boom });
     expect(onBatchComplete).not.toHaveBeenCalled();

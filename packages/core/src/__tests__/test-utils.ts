@@ -82,6 +82,20 @@ export async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
   return o.error;
 }
 
+/** The outcome of `p`, readable synchronously (`box.current`) once it has settled. */
+export function outcomeBox<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
+  const box: { current: Outcome<T> | undefined } = { current: undefined };
+  p.then(
+    (value) => {
+      box.current = { ok: true, value };
+    },
+    (error: unknown) => {
+      box.current = { ok: false, error };
+    },
+  );
+  return box;
+}
+
 /** Counts calls in flight, measured inside the task functions themselves. */
 export class Gauge {
   current = 0;
@@ -94,7 +108,7 @@ export class Gauge {
     this.current--;
   }
   /** Run `body` counted. */
-  async run<T>(body: () => Promise<T>): Promise<T> {
+  async run<T>(body: () => Promise<T> | T): Promise<T> {
     this.enter();
     try {
       return await body();

@@ -4,21 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AsyncExecutor, CancelledError, Semaphore, type TaskContext, TimeoutError } from '../index.js';
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-function outcome<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
-  const box: { current: Outcome<T> | undefined } = { current: undefined };
-  p.then(
-    (value) => {
-      box.current = { ok: true, value };
-    },
-    (error: unknown) => {
-      box.current = { ok: false, error };
-    },
-  );
-  return box;
-}
+import { Gauge, outcomeBox, sleep } from './test-utils.js';
 
 /** Resolves with `signal.reason` when the signal aborts (rejects, as a well-behaved task would). */
 function untilAborted(signal: AbortSignal): Promise<never> {
@@ -26,25 +12,6 @@ function untilAborted(signal: AbortSignal): Promise<never> {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Counts how many task functions are inside their body at once. */
-function concurrency() {
-  const state = { now: 0, max: 0 };
-  return {
-    state,
-    async run<T>(body: () => Promise<T>): Promise<T> {
-      state.now++;
-      state.max = Math.max(state.max, state.now);
-      try {
-        return await body();
-      } finally {
-        state.now--;
-      }
-    },
-  };
 }
 
 beforeEach(() => {
@@ -69,7 +36,7 @@ describe('the attempt’s signal', () => {
       },
       { name: 'user 7', timeout: 5000, retries: 3, retryDelay: 10, jitter: 'none' },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.advanceTimersByTimeAsync(10 + 4999);
     expect(reasons).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
@@ -133,7 +100,7 @@ describe('the attempt’s signal', () => {
       },
       { timeout: 300 },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.advanceTimersByTimeAsync(300);
     expect(future.state).toBe('failed');
     expect(result.current).toEqual({ ok: false, error: reason });
@@ -172,7 +139,7 @@ describe('the attempt’s signal', () => {
       { timeout: 60_000 },
     );
     await vi.advanceTimersByTimeAsync(5);
-    const result = outcome(future);
+    const result = outcomeBox(future);
     future.cancel();
     await vi.advanceTimersByTimeAsync(0);
     expect(reason).toBeInstanceOf(CancelledError);
@@ -192,15 +159,15 @@ describe('the attempt’s signal', () => {
           ends[key] = Date.now();
         }
       };
-    outcome(executor.submit(task('default')));
-    outcome(executor.submit(task('own'), { timeout: 700 }));
+    outcomeBox(executor.submit(task('default')));
+    outcomeBox(executor.submit(task('own'), { timeout: 700 }));
     await vi.runAllTimersAsync();
     expect(ends).toEqual({ default: 100, own: 700 });
   });
 
   it('map items each get their own timeout per attempt', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 3 });
-    const results = outcome(
+    const results = outcomeBox(
       executor.map(
         async (ms: number, { signal }) => {
           await Promise.race([sleep(ms), untilAborted(signal)]);
@@ -222,7 +189,7 @@ describe('the attempt’s signal', () => {
 describe('a task that ignores the abort keeps its slot until it really settles (invariant 1)', () => {
   it('the retry waits for the ignoring attempt to finish (maxWorkers: 1)', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
-    const c = concurrency();
+    const c = new Gauge();
     const starts: string[] = [];
     const a = executor.submit(
       ({ attempt }) =>
@@ -252,14 +219,14 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     expect(starts).toEqual(['a1@0', 'a2@3000', 'b@3000']);
     await expect(a).resolves.toBe('a2');
     await b;
-    expect(c.state.max).toBe(1);
+    expect(c.peak).toBe(1);
     snap = executor.getSnapshot();
     expect(snap).toMatchObject({ running: 0, retrying: 0, queued: 0, succeeded: 2 });
   });
 
   it('a final timeout rejects at once, but the next task waits for the worker', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
-    const c = concurrency();
+    const c = new Gauge();
     const log: string[] = [];
     const a = executor.submit(
       () =>
@@ -270,19 +237,19 @@ describe('a task that ignores the abort keeps its slot until it really settles (
       { timeout: 1000 },
     );
     const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)));
-    const aResult = outcome(a);
+    const aResult = outcomeBox(a);
     await vi.advanceTimersByTimeAsync(1000);
     expect(aResult.current?.ok === false && aResult.current.error).toBeInstanceOf(TimeoutError);
     expect(b.state).toBe('queued');
     await vi.advanceTimersByTimeAsync(4000);
     expect(log).toEqual(['a ended@5000', 'b@5000']);
     await b;
-    expect(c.state.max).toBe(1);
+    expect(c.peak).toBe(1);
   });
 
   it('cancelling the task while its retry waits for the held worker does not free that worker', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
-    const c = concurrency();
+    const c = new Gauge();
     const log: string[] = [];
     const a = executor.submit(
       ({ attempt }) =>
@@ -295,19 +262,19 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     await vi.advanceTimersByTimeAsync(1500);
     expect(a.state).toBe('queued'); // retry due, waiting for the worker attempt 1 still holds
     expect(a.cancel()).toBe(true);
-    outcome(a);
+    outcomeBox(a);
     const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)));
     await vi.advanceTimersByTimeAsync(0);
     expect(log).toEqual(['a1@0']);
     await vi.advanceTimersByTimeAsync(1500);
     expect(log).toEqual(['a1@0', 'b@3000']);
     await b;
-    expect(c.state.max).toBe(1);
+    expect(c.peak).toBe(1);
   });
 
   it('cancelling the task while it is retrying does not free the held worker either', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
-    const c = concurrency();
+    const c = new Gauge();
     const log: string[] = [];
     const a = executor.submit(() => c.run(() => sleep(3000)), {
       timeout: 1000,
@@ -318,25 +285,25 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     await vi.advanceTimersByTimeAsync(1200);
     expect(a.state).toBe('retrying');
     a.cancel();
-    outcome(a);
+    outcomeBox(a);
     const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)));
     await vi.advanceTimersByTimeAsync(1799);
     expect(log).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
     expect(log).toEqual(['b@3000']);
     await b;
-    expect(c.state.max).toBe(1);
+    expect(c.peak).toBe(1);
     expect(vi.getTimerCount()).toBe(0);
   });
 
   it('a semaphore permit stays taken until the ignoring attempt settles', async () => {
     const semaphore = new Semaphore(1);
     const executor = new AsyncExecutor({ maxWorkers: 4 });
-    const c = concurrency();
+    const c = new Gauge();
     const log: string[] = [];
     const a = executor.submit(() => c.run(() => sleep(2000)), { semaphore, timeout: 500 });
     const b = executor.submit(() => c.run(async () => void log.push(`b@${Date.now()}`)), { semaphore });
-    outcome(a);
+    outcomeBox(a);
     await vi.advanceTimersByTimeAsync(500);
     expect(a.state).toBe('failed');
     expect(semaphore.available).toBe(0);
@@ -345,12 +312,12 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     expect(log).toEqual(['b@2000']);
     await b;
     expect(semaphore.available).toBe(1);
-    expect(c.state.max).toBe(1);
+    expect(c.peak).toBe(1);
   });
 
   it('with maxWorkers 2 the retry takes the other worker while the first is still held', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2 });
-    const c = concurrency();
+    const c = new Gauge();
     const starts: string[] = [];
     const a = executor.submit(
       ({ attempt }) =>
@@ -364,7 +331,7 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     await vi.advanceTimersByTimeAsync(1100);
     expect(starts).toEqual(['a1@0', 'a2@1100']);
     await expect(a).resolves.toBe(2);
-    expect(c.state.max).toBe(2);
+    expect(c.peak).toBe(2);
     expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2000);
     expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(0);
