@@ -32,7 +32,7 @@ export class TaskEvents {
       taskId: task.id,
       name: task.name,
       workerId: type === 'started' ? task._ctx?.workerId : workerId,
-      attempt: task._attempt,
+      attempt: task.attempt,
       at: now(),
       ...(error !== undefined || type === 'failed' || type === 'cancelled' || type === 'retry' ? { error } : {}),
       ...(delayMs !== undefined ? { delayMs } : {}),

@@ -429,13 +429,13 @@ export class AsyncExecutor implements AsyncDisposable {
   /** A token arrived while paused: give the slot back and wait in the queue again. */
   private handBack(task: Task<unknown>, attempt: Attempt): void {
     this.releaseSlot(attempt);
-    task._ctx = undefined;
+    // task._ctx stays: it carries the number of attempts made so far
     this.queue.unshift(task);
   }
 
   /** The attempt loop: one attempt starts here; its end decides success, retry or failure. */
   private run(task: Task<unknown>, attempt: Attempt): void {
-    attempt.attempt = ++task._attempt;
+    attempt.attempt++; // it started from the count of the attempts before it
     attempt.live = true;
     task._state = 'running';
     this.nQueued--;
@@ -447,7 +447,8 @@ export class AsyncExecutor implements AsyncDisposable {
     if (timeout !== undefined) attempt.timer = setTimer(() => this.onTimeout(task, attempt, timeout), timeout);
     const fn = task._fn as (...args: unknown[]) => unknown;
     try {
-      const result = task._arg === NO_ARG ? fn(attempt) : fn(task._arg, attempt);
+      const arg = task._outcome; // the task's argument until it settles
+      const result = arg === NO_ARG ? fn(attempt) : fn(arg, attempt);
       if (
         result !== null &&
         (typeof result === 'object' || typeof result === 'function') &&
@@ -593,7 +594,6 @@ export class AsyncExecutor implements AsyncDisposable {
     if (extra !== undefined || task._group !== undefined) this.aside.delete(task);
     if (task._opts.signal !== undefined) this.signals.delete(task._opts.signal, task);
     task._fn = undefined;
-    task._arg = undefined;
     task._settle(state, outcome);
     this.events.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
     this.changed();

@@ -25,12 +25,6 @@ export interface FutureOwner {
   cancelTask(future: AsyncFuture<unknown>, reason: unknown): void;
 }
 
-interface Deferred {
-  promise: Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
 let lastId = 0;
 
 /** Reports an error thrown by a callback without breaking the caller (a done callback, a listener). */
@@ -55,9 +49,8 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   /** Unique id of the task (also `ctx.taskId`). */
   readonly id: number;
   /** @internal */ _state: FutureState = 'queued';
-  /** @internal attempts started so far */ _attempt = 0;
-  /** @internal value or error, once settled */ _outcome: unknown = undefined;
-  /** @internal */ _deferred: Deferred | undefined = undefined;
+  /** @internal value or error, once settled (an executor's task keeps its argument here until then) */
+  _outcome: unknown = undefined;
   /** @internal a DoneCallback, an array of them, or undefined (typed loosely so futures stay covariant in T) */
   _callbacks: unknown = undefined;
 
@@ -78,7 +71,7 @@ export class AsyncFuture<T> implements PromiseLike<T> {
 
   /** The current attempt, 1-based (0 before the first start). */
   get attempt(): number {
-    return this._attempt;
+    return 0;
   }
 
   /** True once succeeded, failed or cancelled. */
@@ -195,21 +188,17 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     return 'AsyncFuture';
   }
 
-  /** @internal the promise, built on first use */
+  /**
+   * @internal A promise of the outcome, built only when somebody awaits: a
+   * future nobody awaits costs no promise, and its failure can never be an
+   * unhandled rejection.
+   */
   promise(): Promise<T> {
-    let d = this._deferred;
-    if (d === undefined) {
-      if (this._state === 'succeeded') return Promise.resolve(this._outcome as T);
-      if (this._state === 'failed' || this._state === 'cancelled') return Promise.reject(this._outcome);
-      let resolve!: (value: unknown) => void;
-      let reject!: (error: unknown) => void;
-      const promise = new Promise<unknown>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      d = this._deferred = { promise, resolve, reject };
-    }
-    return d.promise as Promise<T>;
+    if (this._state === 'succeeded') return Promise.resolve(this._outcome as T);
+    if (this._state === 'failed' || this._state === 'cancelled') return Promise.reject(this._outcome);
+    return new Promise<T>((resolve, reject) => {
+      this.addDoneCallback((f) => (f._state === 'succeeded' ? resolve(f._outcome as T) : reject(f._outcome)));
+    });
   }
 
   /** @internal how `cancel()` settles a pending future; an executor's tasks go through their executor */
@@ -222,11 +211,6 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     if (this.done()) return false;
     this._state = state;
     this._outcome = outcome;
-    const d = this._deferred;
-    if (d !== undefined) {
-      if (state === 'succeeded') d.resolve(outcome);
-      else d.reject(outcome);
-    }
     const cbs = this._callbacks as DoneCallback<T> | DoneCallback<T>[] | undefined;
     if (cbs !== undefined) {
       this._callbacks = undefined;

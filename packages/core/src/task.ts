@@ -87,7 +87,6 @@ export class Attempt implements TaskContext {
 /** The executor's record of a task: the future the user holds, plus what scheduling needs. */
 export class Task<T> extends AsyncFuture<T> {
   /** @internal */ _fn: ((...args: never[]) => unknown) | undefined;
-  /** @internal */ _arg: unknown;
   /** @internal */ _opts: ResolvedTaskOptions;
   /** @internal the current (or last) attempt */ _ctx: Attempt | undefined = undefined;
   /** @internal */ _extra: TaskExtra | undefined = undefined;
@@ -96,8 +95,14 @@ export class Task<T> extends AsyncFuture<T> {
   constructor(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions) {
     super();
     this._fn = fn;
-    this._arg = arg;
+    // Until the task settles, `_outcome` holds its argument (a map's item, or NO_ARG): one field fewer per task.
+    this._outcome = arg;
     this._opts = opts;
+  }
+
+  /** The current attempt, 1-based (0 before the first start), kept by the attempt itself. */
+  override get attempt(): number {
+    return this._ctx?.attempt ?? 0;
   }
 
   // Read from the options shared by every task of a submit default or a map call, not stored per task.

@@ -19,20 +19,25 @@ export function now(): number {
   return globalThis.Date.now();
 }
 
+let offset: number | undefined;
+
 /**
- * `Date.now()` with the sub-millisecond part real time has, for the rate
- * limiter's window: on whole milliseconds, starts admitted late in one
- * millisecond and `interval` later could be less than `interval` apart,
- * and a server timing arrivals finely would count one millisecond's starts
- * twice. The fraction comes from `performance.timeOrigin + performance.now()`
- * and is used only when that agrees with `Date.now()` to within the same
- * millisecond — never under fake timers or a moved system clock, where
- * `Date.now()` alone keeps its exact whole values.
+ * `Date.now()` with sub-millisecond resolution, for the rate limiter's
+ * window: on whole milliseconds, starts admitted late in one millisecond and
+ * `interval` later could be less than `interval` apart, and a server timing
+ * arrivals finely would count one millisecond's starts twice. The time is
+ * `performance.now()` plus an offset to `Date.now()`, so every reading shares
+ * one monotonic base; whenever the two clocks disagree by a millisecond or
+ * more (fake timers, a moved system clock) the offset is taken again, which
+ * makes it plain `Date.now()` under fake timers.
  */
 export function preciseNow(): number {
   const ms = globalThis.Date.now();
   const performance = globalThis.performance;
-  if (performance === undefined || typeof performance.timeOrigin !== 'number') return ms;
-  const fraction = performance.timeOrigin + performance.now() - ms;
-  return fraction >= 0 && fraction < 1 ? ms + fraction : ms;
+  if (performance === undefined) return ms;
+  const p = performance.now();
+  const t = offset === undefined ? Number.NaN : p + offset;
+  if (t > ms - 1 && t < ms + 1) return t;
+  offset = ms - p;
+  return ms;
 }

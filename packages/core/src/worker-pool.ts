@@ -25,6 +25,7 @@ export class WorkerPool {
   take(task: Task<unknown>): Attempt {
     const id = this.freeIds.pop() ?? this.nextId++;
     const attempt = new Attempt(task, id);
+    attempt.attempt = task._ctx?.attempt ?? 0; // attempts made so far; `run` counts this one
     this.active++;
     this.slots[id] = attempt;
     this.busySince[id] = Number.NaN; // set when it starts running
