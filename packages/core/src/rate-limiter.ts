@@ -18,6 +18,7 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set(['limit', 'interval', 'burst']);
 /** setTimeout overflows (and fires at once) past 2³¹ − 1 ms; longer waits re-arm. */
 const MAX_DELAY = 2 ** 31 - 1;
 const NOOP_WAITER: Waiter = { cancel() {} };
+const WINDOW_GUARD = 0.1;
 
 function readOptions(value: unknown, prefix: string, objectName: string): Required<RateLimitOptions> {
   checkObject(objectName, value);
@@ -170,7 +171,11 @@ export class RateLimiter {
   #dueAt(t: number): number {
     this.#refill(t);
     const bucketAt = this.#bucket > 0 ? t : this.#created + (this.#epoch + 1) * this.interval;
-    const windowAt = this.#log.length < this.limit ? t : (this.#log[this.#logStart] as number) + this.interval;
+    const oldest = this.#log[this.#logStart] as number;
+    // On the sub-millisecond clock, a 0.1 ms guard keeps the start a task records a few microseconds
+    // after its admission inside the window too; on whole milliseconds (fake timers) times are exact.
+    const guard = Number.isInteger(oldest) && Number.isInteger(t) ? 0 : WINDOW_GUARD;
+    const windowAt = this.#log.length < this.limit ? t : oldest + this.interval + guard;
     return Math.max(bucketAt, windowAt);
   }
 

@@ -20,6 +20,7 @@ export function now(): number {
 }
 
 let offset: number | undefined;
+const RESYNC_MS = 5;
 
 /**
  * `Date.now()` with sub-millisecond resolution, for the rate limiter's
@@ -27,9 +28,9 @@ let offset: number | undefined;
  * `interval` later could be less than `interval` apart, and a server timing
  * arrivals finely would count one millisecond's starts twice. The time is
  * `performance.now()` plus an offset to `Date.now()`, so every reading shares
- * one monotonic base; whenever the two clocks disagree by a millisecond or
- * more (fake timers, a moved system clock) the offset is taken again, which
- * makes it plain `Date.now()` under fake timers.
+ * one monotonic base; whenever the two clocks disagree by more than a few
+ * milliseconds (fake timers, a moved system clock) the offset is taken
+ * again, which makes it plain `Date.now()` under fake timers.
  */
 export function preciseNow(): number {
   const ms = globalThis.Date.now();
@@ -37,7 +38,9 @@ export function preciseNow(): number {
   if (performance === undefined) return ms;
   const p = performance.now();
   const t = offset === undefined ? Number.NaN : p + offset;
-  if (t > ms - 1 && t < ms + 1) return t;
+  // A few milliseconds of slack: a thread preempted between the two readings must not make the
+  // clock jump (it would admit a burst early); fake timers and a moved clock jump much further.
+  if (t > ms - RESYNC_MS && t < ms + RESYNC_MS) return t;
   offset = ms - p;
   return ms;
 }
