@@ -40,6 +40,8 @@ export interface TaskExtra {
   waiter: Waiter | undefined;
   /** the wait before a retry */
   retryTimer: TimerHandle | undefined;
+  /** the item's index in a map */
+  index: number;
 }
 
 /**
@@ -89,8 +91,11 @@ export class Task<T> extends AsyncFuture<T> {
   /** @internal */ _fn: ((...args: never[]) => unknown) | undefined;
   /** @internal */ _opts: ResolvedTaskOptions;
   /** @internal the current (or last) attempt */ _ctx: Attempt | undefined = undefined;
-  /** @internal */ _extra: TaskExtra | undefined = undefined;
-  /** @internal the item's index in a map */ _tag = 0;
+  /**
+   * @internal Rare state (see {@link TaskExtra}); until a task needs it, the
+   * field holds just the item's index in a map: one field fewer per task.
+   */
+  _more: TaskExtra | number = 0;
 
   constructor(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions) {
     super();
@@ -125,11 +130,28 @@ export class Task<T> extends AsyncFuture<T> {
     (this._opts.owner as FutureOwner).cancelTask(this, reason);
   }
 
+  /** @internal the rare state, if the task ever needed it */
+  get _extra(): TaskExtra | undefined {
+    const more = this._more;
+    return typeof more === 'number' ? undefined : more;
+  }
+
+  /** @internal the item's index in a map (0 for a submitted task) */
+  get _tag(): number {
+    const more = this._more;
+    return typeof more === 'number' ? more : more.index;
+  }
+
+  set _tag(index: number) {
+    if (typeof this._more === 'number') this._more = index;
+    else this._more.index = index;
+  }
+
   /** @internal */
   extra(): TaskExtra {
-    let extra = this._extra;
-    if (extra === undefined) {
-      extra = this._extra = { permit: false, waiter: undefined, retryTimer: undefined };
+    let extra = this._more;
+    if (typeof extra === 'number') {
+      extra = this._more = { permit: false, waiter: undefined, retryTimer: undefined, index: extra };
     }
     return extra;
   }
