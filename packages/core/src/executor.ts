@@ -392,9 +392,14 @@ export class AsyncExecutor implements AsyncDisposable {
    */
   private passLimits(task: Task<unknown>, attempt: Attempt): boolean {
     const own = task._opts.rateLimit;
-    const limiters = own === undefined || own === this.limiter ? this.limiter : [this.limiter, own];
-    if (limiters === undefined) return true;
-    const list = Array.isArray(limiters) ? limiters.filter((l): l is RateLimiter => l !== undefined) : [limiters];
+    const shared = this.limiter;
+    if (own === undefined || own === shared) {
+      // One limiter (or none): no list to build on the way of every start.
+      if (shared === undefined || shared.tryAcquire()) return true;
+      this.waitForToken(task, attempt, [shared], 0);
+      return false;
+    }
+    const list = shared === undefined ? [own] : [shared, own];
     const blocked = takeAll(list, -1);
     if (blocked < 0) return true;
     this.waitForToken(task, attempt, list, blocked);
