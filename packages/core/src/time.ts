@@ -33,14 +33,17 @@ const RESYNC_MS = 5;
  * again, which makes it plain `Date.now()` under fake timers.
  */
 export function preciseNow(): number {
-  const ms = globalThis.Date.now();
   const performance = globalThis.performance;
-  if (performance === undefined) return ms;
-  const p = performance.now();
-  const t = offset === undefined ? Number.NaN : p + offset;
-  // A few milliseconds of slack: a thread preempted between the two readings must not make the
-  // clock jump (it would admit a burst early); fake timers and a moved clock jump much further.
-  if (t > ms - RESYNC_MS && t < ms + RESYNC_MS) return t;
-  offset = ms - p;
+  if (performance === undefined) return globalThis.Date.now();
+  const before = performance.now();
+  const ms = globalThis.Date.now();
+  const after = performance.now();
+  if (offset !== undefined) {
+    const t = after + offset;
+    if (t > ms - RESYNC_MS && t < ms + RESYNC_MS) return t;
+    // A thread preempted between the readings makes them disagree too: keep the monotonic time.
+    if (after - before > 0.5) return t;
+  }
+  offset = ms - after;
   return ms;
 }
