@@ -1,25 +1,10 @@
-/** The mock API's counters (see apps/demo/mock-api/server.ts). */
-export interface ServerStats {
-  inFlight: number;
-  maxInFlight: number;
-  total: number;
-  ok: number;
-  rateLimited: number;
-  failed: number;
-  aborted: number;
-  maxInWindow: number;
-  windowMs: number;
-  config: ServerConfig;
-}
+import type { MockApiConfig, MockApiStats } from '../../mock-api/server';
 
-export interface ServerConfig {
-  rateLimit: number;
-  rateInterval: number;
-  failureRate: number;
-  minDelayMs: number;
-  maxDelayMs: number;
-  seed: number | null;
-}
+/** The mock API's counters, as `GET /api/stats` returns them (the server's own type). */
+export type ServerStats = MockApiStats;
+
+/** The mock API's settings (`POST /api/reset` takes any part of them). */
+export type ServerConfig = MockApiConfig;
 
 /** One item as the mock API serves it. */
 export interface Item {
