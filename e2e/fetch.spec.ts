@@ -1,31 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-
-interface Stats {
-  inFlight: number;
-  maxInFlight: number;
-  total: number;
-  ok: number;
-  rateLimited: number;
-  failed: number;
-  aborted: number;
-  maxInWindow: number;
-  windowMs: number;
-  config: { rateLimit: number; rateInterval: number; failureRate: number; minDelayMs: number; maxDelayMs: number };
-}
-
-/** The mock API's own counters, read from the test (not through the page). */
-async function stats(page: Page): Promise<Stats> {
-  const res = await page.request.get('/api/stats');
-  expect(res.ok()).toBe(true);
-  return (await res.json()) as Stats;
-}
-
-async function setSlider(page: Page, testId: string, value: number): Promise<void> {
-  await page.getByTestId(testId).fill(String(value));
-  await expect(page.getByTestId(testId)).toHaveValue(String(value));
-}
+import { setSlider, stats } from './helpers';
 
 async function count(page: Page, testId: string): Promise<number> {
   return Number.parseInt((await page.getByTestId(testId).textContent()) ?? '', 10);

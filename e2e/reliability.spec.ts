@@ -11,30 +11,10 @@
  */
 import type { CDPSession, Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { setSlider, stats } from './helpers';
 
 // Tracing records DOM snapshots from a script inside the page: it would weigh on the heap measured here.
 test.use({ trace: 'off' });
-
-interface Stats {
-  inFlight: number;
-  total: number;
-  ok: number;
-  rateLimited: number;
-  failed: number;
-  aborted: number;
-}
-
-/** The mock API's own counters, read from the test (not through the page). */
-async function stats(page: Page): Promise<Stats> {
-  const res = await page.request.get('/api/stats');
-  expect(res.ok()).toBe(true);
-  return (await res.json()) as Stats;
-}
-
-async function setSlider(page: Page, testId: string, value: number): Promise<void> {
-  await page.getByTestId(testId).fill(String(value));
-  await expect(page.getByTestId(testId)).toHaveValue(String(value));
-}
 
 const CYCLES = 50;
 /** Requests per run: the demo's maximum, so that a leaked run weighs enough to be seen on the heap. */

@@ -1,19 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-
-interface Stats {
-  inFlight: number;
-  maxInFlight: number;
-  total: number;
-  ok: number;
-  rateLimited: number;
-  failed: number;
-  aborted: number;
-  maxInWindow: number;
-  windowMs: number;
-  config: Record<string, unknown>;
-}
+import type { Stats } from './helpers';
 
 interface ApiResponse<T> {
   status: number;

@@ -1,13 +1,8 @@
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { setSlider } from './helpers';
 
 // Tracing records the page while it runs, which would measure the tracer, not the demo.
 test.use({ trace: 'off' });
-
-async function setSlider(page: Page, testId: string, value: number): Promise<void> {
-  await page.getByTestId(testId).fill(String(value));
-  await expect(page.getByTestId(testId)).toHaveValue(String(value));
-}
 
 test('1,000 tasks on 32 workers: every bar is drawn while the page keeps drawing frames', async ({
   page,

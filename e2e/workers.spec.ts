@@ -1,12 +1,9 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { setSlider } from './helpers';
 
 /** Sets a range input (by test id) as a user dragging it would: `input` and `change` events. */
-async function setSlider(page: Page, testId: string, value: number): Promise<void> {
-  await page.getByTestId(testId).fill(String(value));
-  await expect(page.getByTestId(testId)).toHaveValue(String(value));
-}
 
 async function count(page: Page, testId: string): Promise<number> {
   return Number(await page.getByTestId(testId).textContent());
