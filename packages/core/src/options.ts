@@ -1,5 +1,5 @@
 import type { FutureOwner } from './future.js';
-import { RateLimiter, type RateLimitOptions, toRateLimiter } from './rate-limiter.js';
+import { type RateLimiter, type RateLimitOptions, toRateLimiter } from './rate-limiter.js';
 import { defaultRetryIf, type Jitter, type RetryIf, type RetryPolicy } from './retry.js';
 import { Semaphore } from './semaphore.js';
 import type { Group } from './task.js';
@@ -200,5 +200,3 @@ function applyRetryOptions(out: ResolvedTaskOptions, o: TaskOptions): ResolvedTa
   }
   return out;
 }
-
-export { RateLimiter, Semaphore };

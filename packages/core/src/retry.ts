@@ -33,7 +33,7 @@ export function defaultRetryIf(error: unknown): boolean {
 }
 
 /** Milliseconds the error asks us to wait (`HttpError.retryAfterMs`, or any error carrying one). */
-export function retryAfterOf(error: unknown): number | undefined {
+function retryAfterOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const ms = (error as { retryAfterMs?: unknown }).retryAfterMs;
   return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
