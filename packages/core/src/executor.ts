@@ -222,7 +222,11 @@ export class AsyncExecutor implements AsyncDisposable {
     this.drain();
   }
 
-  /** Resolves when nothing is queued, running or retrying, every cancelled task's function has returned (its slot is free) and no `map` is still pulling items. */
+  /**
+   * Resolves when every task has settled (nothing queued, running or retrying) and no `map` is still
+   * pulling items. A cancelled or timed-out task that ignores its signal has settled: it does not hold
+   * this up, though its worker slot stays taken until its function returns.
+   */
   onIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -237,9 +241,15 @@ export class AsyncExecutor implements AsyncDisposable {
     for (const pump of [...this.pumps]) pump();
   }
 
-  /** The current state, the same object until something changes. Bound: pass it bare. */
+  /**
+   * The current state, the same object until something changes — a rate limiter's refill included,
+   * seen when the snapshot is read (refills notify nobody: that would take a timer). Bound: pass it bare.
+   */
   readonly getSnapshot = (): ExecutorSnapshot => {
-    this.snapshot ??= this.buildSnapshot();
+    const snapshot = this.snapshot;
+    if (snapshot !== undefined && (this.limiter === undefined || snapshot.rateLimit?.tokens === this.limiter.tokens))
+      return snapshot;
+    this.snapshot = this.buildSnapshot();
     return this.snapshot;
   };
 
@@ -445,7 +455,7 @@ export class AsyncExecutor implements AsyncDisposable {
     task._state = 'running';
     this.nQueued--;
     this.nRunning++;
-    this.pool.started(attempt.workerId, this.clock());
+    this.pool.started(attempt.workerId, now());
     this.events.emit('started', task, undefined);
     this.changed();
     const timeout = task._opts.timeout;
@@ -480,7 +490,6 @@ export class AsyncExecutor implements AsyncDisposable {
       else this.attemptFailed(task, attempt, value);
     }
     this.drain();
-    if (!live) this.wakeIdle(); // a cancelled or timed-out attempt gave its slot back at last
   }
 
   private onTimeout(task: Task<unknown>, attempt: Attempt, timeout: number): void {
@@ -613,11 +622,9 @@ export class AsyncExecutor implements AsyncDisposable {
     }
   }
 
-  /** Nothing queued, running or retrying, no slot still held by a cancelled or timed-out attempt, no `map` still pulling. */
+  /** Every task settled (nothing queued, running or retrying) and no `map` still pulling. */
   private isIdle(): boolean {
-    return (
-      this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.pool.active === 0 && this.openRuns === 0
-    );
+    return this.nQueued === 0 && this.nRunning === 0 && this.nRetrying === 0 && this.openRuns === 0;
   }
 
   private readonly onAbort = (): void => {
@@ -638,15 +645,6 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   // ---- internals: observation ------------------------------------------------
-
-  /**
-   * The time a worker became busy. Reading the clock costs about as much as
-   * running an immediate task, so with nobody watching it is left for the
-   * next snapshot to fill in (the first moment anyone could have seen it).
-   */
-  private clock(): number {
-    return this.notifier.size > 0 || this.events.size > 0 ? now() : Number.NaN;
-  }
 
   private changed(): void {
     this.snapshot = undefined;

@@ -1,6 +1,5 @@
 import type { WorkerState } from './snapshot.js';
 import { Attempt, type Task } from './task.js';
-import { now } from './time.js';
 
 /**
  * The worker slots: which attempt holds each, since when, and which ids are
@@ -28,11 +27,11 @@ export class WorkerPool {
     attempt.attempt = task._ctx?.attempt ?? 0; // attempts made so far; `run` counts this one
     this.active++;
     this.slots[id] = attempt;
-    this.busySince[id] = Number.NaN; // set when it starts running
+    this.busySince[id] = Number.NaN; // not running yet (waiting for a token): no busySince
     return attempt;
   }
 
-  /** The attempt in slot `id` started at `time` (NaN: nobody is watching; the next snapshot reads the clock). */
+  /** The attempt in slot `id` started running at `time`. */
   started(id: number, time: number): void {
     this.busySince[id] = time;
   }
@@ -69,14 +68,13 @@ export class WorkerPool {
         continue;
       }
       const task = attempt.task;
-      let since = this.busySince[id] as number;
-      if (Number.isNaN(since)) since = this.busySince[id] = now();
+      const since = this.busySince[id] as number;
       workers.push(
         Object.freeze({
           id,
           taskId: task.id,
           ...(task.name !== undefined ? { taskName: task.name } : {}),
-          busySince: since,
+          ...(Number.isNaN(since) ? {} : { busySince: since }),
         }),
       );
     }

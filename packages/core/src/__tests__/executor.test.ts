@@ -248,17 +248,20 @@ describe('onIdle', () => {
     expect(idleAt).toBe(30);
   });
 
-  it('waits for a cancelled task that ignores its signal until its function returns', async () => {
+  it('resolves once a cancelled task has settled, even if its function ignores the signal; the slot stays taken', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
     const future = executor.submit(() => sleep(50)); // ignores ctx.signal
     await vi.advanceTimersByTimeAsync(10);
     expect(future.cancel()).toBe(true);
     let idle = false;
     void executor.onIdle().then(() => (idle = true));
-    await vi.advanceTimersByTimeAsync(39);
-    expect(idle).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await flush();
     expect(idle).toBe(true);
+    const next = executor.submit(() => 'next');
+    await vi.advanceTimersByTimeAsync(39);
+    expect(next.state).toBe('queued'); // the cancelled function still holds the only worker
+    await vi.advanceTimersByTimeAsync(1);
+    expect(next.state).toBe('succeeded');
   });
 });
 
@@ -508,16 +511,16 @@ describe('getSnapshot', () => {
 
   it('shows what each worker runs and since when', async () => {
     vi.setSystemTime(1_000);
-    const executor = new AsyncExecutor({ maxWorkers: 2 });
-    executor.subscribe(() => {}); // someone watches: the clock is read when a worker becomes busy
+    const executor = new AsyncExecutor({ maxWorkers: 2 }); // nobody subscribed: the times are still those of the starts
     const a = executor.submit(() => sleep(10), { name: 'a' });
     await vi.advanceTimersByTimeAsync(5);
     const b = executor.submit(() => sleep(10));
+    await vi.advanceTimersByTimeAsync(2);
     expect(executor.getSnapshot().workers).toEqual([
       { id: 0, taskId: a.id, taskName: 'a', busySince: 1_000 },
       { id: 1, taskId: b.id, busySince: 1_005 },
     ]);
-    await vi.advanceTimersByTimeAsync(5);
+    await vi.advanceTimersByTimeAsync(3);
     expect(executor.getSnapshot().workers).toEqual([{ id: 0 }, { id: 1, taskId: b.id, busySince: 1_005 }]);
   });
 

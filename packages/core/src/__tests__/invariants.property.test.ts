@@ -93,6 +93,26 @@ async function run(s: Schedule): Promise<string[]> {
   const executor = new AsyncExecutor({ maxWorkers: s.maxWorkers });
   /** every task function in flight, including cancelled or timed-out ones that ignore their signal */
   const inFlight = new Gauge();
+  /** the contexts of the task functions in flight, and the timers they sleep on */
+  const running = new Set<TaskContext>();
+  const taskTimers = new Set<ReturnType<typeof setTimeout>>();
+  const taskSleep = (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      const handle = setTimeout(() => {
+        taskTimers.delete(handle);
+        resolve();
+      }, ms);
+      taskTimers.add(handle);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(handle);
+          taskTimers.delete(handle);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
   const ownTimers = new Set<ReturnType<typeof setTimeout>>();
   const later = (ms: number, fn: () => void) => {
     const handle = setTimeout(() => {
@@ -123,7 +143,9 @@ async function run(s: Schedule): Promise<string[]> {
     }
     if (ctx.signal.aborted) violations.push(`task ${ctx.taskId} started with an aborted signal`);
     if (shutdownResolved) violations.push(`task ${ctx.taskId} started after shutdown() resolved`);
+    running.add(ctx);
     const exit = () => {
+      running.delete(ctx);
       inFlight.exit();
       group?.gauge.exit();
     };
@@ -134,7 +156,7 @@ async function run(s: Schedule): Promise<string[]> {
     }
     return (async () => {
       try {
-        await (w.ignoresSignal ? sleep(w.duration) : sleep(w.duration, ctx.signal));
+        await (w.ignoresSignal ? taskSleep(w.duration) : taskSleep(w.duration, ctx.signal));
         if (w.fails) throw new Error('async failure');
         return 'async';
       } finally {
@@ -224,13 +246,13 @@ async function run(s: Schedule): Promise<string[]> {
   }
 
   const afterShutdown = () => {
-    // Invariant 3: nothing of the executor's outlives it — no timer but the test's own, no task function still running.
-    const timers = vi.getTimerCount() - ownTimers.size;
+    // Invariant 3: nothing of the executor's outlives it — no timer but the test's and the task functions' own.
+    // Every task has settled: a function still running is one that was cancelled or timed out (its signal
+    // aborted) and has not returned yet; it keeps its worker slot until it does (checked at the end).
+    const timers = vi.getTimerCount() - ownTimers.size - taskTimers.size;
     if (timers !== 0) violations.push(`${timers} timer(s) left after shutdown() resolved`);
-    if (inFlight.current !== 0)
-      violations.push(`${inFlight.current} task function(s) still running after shutdown() resolved`);
-    const busy = executor.getSnapshot().workers.filter((w) => w.taskId !== undefined).length;
-    if (busy !== 0) violations.push(`${busy} busy worker(s) after shutdown() resolved`);
+    for (const ctx of running)
+      if (!ctx.signal.aborted) violations.push(`task ${ctx.taskId} still running, not cancelled, after shutdown()`);
     shutdownResolved = true;
   };
 
@@ -271,6 +293,8 @@ async function run(s: Schedule): Promise<string[]> {
   }
   const snapshot = executor.getSnapshot();
   if (snapshot.queued + snapshot.running + snapshot.retrying !== 0) violations.push('work left after the end');
+  if (inFlight.current !== 0) violations.push(`${inFlight.current} task function(s) still running at the end`);
+  if (snapshot.workers.some((w) => w.taskId !== undefined)) violations.push('a worker still busy at the end');
   if (!countsAddUp(snapshot) || snapshot.submitted !== events.size) violations.push('tasks lost');
   if (vi.getTimerCount() !== 0) violations.push(`${vi.getTimerCount()} timer(s) left at the end`);
   return violations;
