@@ -35,7 +35,10 @@ export interface CompletedItem<I, R> {
 /** The observable state of a {@link MapRun}: immutable, replaced on change. */
 export interface MapRunSnapshot<I, R> {
   readonly status: MapRunStatus;
-  /** `results[i]` is set as soon as item `i` succeeds (holes until then). */
+  /**
+   * `results[i]` is set as soon as item `i` succeeds (holes until then; the array reaches as far as
+   * the highest item finished). With `returnExceptions`, a failed item's error is put here too, as `map` does.
+   */
   readonly results: readonly (R | undefined)[];
   /** `errors[i]` is set when item `i` failed (after its retries) or was cancelled. */
   readonly errors: readonly unknown[];
@@ -190,6 +193,7 @@ export class MapRun<I, R> {
     } else {
       const error = task._outcome;
       this.errors[index] = error;
+      if (this.options.returnExceptions && task.state === 'failed') this.results[index] = error as R;
       this.completed.push(Object.freeze({ index, item, error, at }));
     }
     this.changed();

@@ -1,13 +1,30 @@
 'use client';
 
 /**
- * Dependency-array equality: two arrays are the same when they have the same
- * length and `Object.is`-equal elements (so an inline array literal with the
- * same elements is no change); anything else is compared with `Object.is`.
+ * Dependency-array equality for `items` (or `key`): two arrays are the same
+ * when they have the same length and `Object.is`-equal elements, so an inline
+ * array literal with the same elements is no change; two `Set`s likewise, in
+ * iteration order. Two one-shot iterators (a generator called during render)
+ * cannot be compared without being consumed, so a fresh one on every render is
+ * taken as the same input: the run consumes the first, and `key` or
+ * `restart()` starts another. Anything else is compared with `Object.is`.
  */
 export function sameKey(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && sameElements(a, b);
+  if (a instanceof Set && b instanceof Set) return a.size === b.size && sameElements(a, b);
+  return isIterator(a) && isIterator(b);
+}
+
+function sameElements(a: Iterable<unknown>, b: Iterable<unknown>): boolean {
+  const ib = b[Symbol.iterator]();
+  for (const x of a) if (!Object.is(x, ib.next().value)) return false;
   return true;
+}
+
+/** A sync or async iterator that is its own iterable (a generator object): it can be consumed once only. */
+function isIterator(x: unknown): boolean {
+  if (x === null || typeof x !== 'object' || typeof (x as Iterator<unknown>).next !== 'function') return false;
+  const it = x as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
+  return it[Symbol.iterator]?.() === x || it[Symbol.asyncIterator]?.() === x;
 }

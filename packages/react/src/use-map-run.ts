@@ -38,17 +38,20 @@ interface Entry<I, R> {
 
 /**
  * The run behind `useMap` and `useAsCompleted`: one core `MapRun` per
- * (executor, items or key, restart, enabled), swapped during render when one
- * of them changes; started in an effect, cancelled (deferred) by its cleanup.
+ * (executor, items or key, restart, enabled). A render whose inputs differ
+ * from the committed run's builds a new run (construction has no side
+ * effects, so a render React throws away costs nothing); the commit records
+ * it, an effect starts it, and the effect's cleanup cancels the old one
+ * (deferred, for StrictMode). No state is set while rendering, so inputs that
+ * are new on every render (a fresh `Set`, a generator) restart the run on
+ * every commit instead of looping in render.
  * @internal
  */
 export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: UseMapOptions) {
   const { key, executor: source, enabled = true, ...mapOptions } = options;
   const executor = useResolvedExecutor(source);
   const latest = useRef(fn);
-  useInsertionEffect(() => {
-    latest.current = fn;
-  });
+  const committed = useRef<Entry<I, Awaited<R>> | undefined>(undefined);
   const [generation, setGeneration] = useState(0);
   const identity = key === undefined ? items : key;
   const create = (): Entry<I, Awaited<R>> => {
@@ -57,15 +60,19 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
     const run = new MapRun(executor, call, items, mapOptions);
     return { run, idle: run.getSnapshot(), executor, identity, generation, enabled };
   };
-  const [entry, setEntry] = useState(create);
-  const stale =
-    entry.executor !== executor ||
-    entry.generation !== generation ||
-    entry.enabled !== enabled ||
-    !sameKey(entry.identity, identity);
-  // Adjusting state while rendering, as React documents it: the new run replaces the old one at once.
-  const current = stale ? create() : entry;
-  if (stale) setEntry(current);
+  const prev = committed.current;
+  const current =
+    prev !== undefined &&
+    prev.executor === executor &&
+    prev.generation === generation &&
+    prev.enabled === enabled &&
+    sameKey(prev.identity, identity)
+      ? prev
+      : create();
+  useInsertionEffect(() => {
+    latest.current = fn;
+    committed.current = current;
+  });
   const { run, idle } = current;
   useEffect(() => {
     if (!current.enabled) return;

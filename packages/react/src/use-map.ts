@@ -7,7 +7,11 @@ import { type UseMapFn, type UseMapOptions, useMapRun } from './use-map-run.js';
 export interface UseMapResult<R> {
   /** `'idle'` until started (and on the server), then `'running'`, `'success'`, `'error'` or `'cancelled'`. */
   status: MapRunStatus;
-  /** In input order: `results[i]` appears as soon as item `i` succeeds (holes until then). */
+  /**
+   * In input order: `results[i]` appears as soon as item `i` succeeds (holes until then; the array
+   * reaches as far as the highest item finished). With `returnExceptions`, a failed item's error is here too, as
+   * core's `map` puts it (and in `errors[i]`).
+   */
   results: readonly (R | undefined)[];
   /** `errors[i]`: item `i`'s failure (after its retries) or cancellation. */
   errors: readonly unknown[];
@@ -37,6 +41,16 @@ export interface UseMapResult<R> {
  *   { maxConcurrency: 4, retries: 2 },
  * );
  */
+export function useMap<I, R>(
+  fn: UseMapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options: UseMapOptions & { returnExceptions: true },
+): UseMapResult<Awaited<R> | Error>;
+export function useMap<I, R>(
+  fn: UseMapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options?: UseMapOptions,
+): UseMapResult<Awaited<R>>;
 export function useMap<I, R>(
   fn: UseMapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,

@@ -31,7 +31,8 @@ describe('MapRun', () => {
     await vi.advanceTimersByTimeAsync(30);
     const s = run.getSnapshot();
     expect(s.status).toBe('success');
-    expect(s.results).toEqual([40, 10, undefined, 6]);
+    // returnExceptions: the failure is in results[2] too, as map puts it
+    expect(s.results).toEqual([40, 10, s.errors[2], 6]);
     expect((s.errors[2] as Error).message).toBe('seven');
     expect(s.completed.map((c) => c.index)).toEqual([1, 2, 3, 0]);
     expect(s.completed.map((c) => c.item)).toEqual([5, 7, 3, 20]);

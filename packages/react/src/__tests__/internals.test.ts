@@ -13,7 +13,25 @@ describe('sameKey', () => {
     expect(sameKey([1, 2], [1, 2, 3])).toBe(false);
     expect(sameKey([{}], [{}])).toBe(false);
     expect(sameKey('k', 'k')).toBe(true);
-    expect(sameKey(new Set([1]), new Set([1]))).toBe(false);
+  });
+
+  it('compares Sets element by element in order; takes two one-shot iterators as the same input', () => {
+    expect(sameKey(new Set([1, 'a']), new Set([1, 'a']))).toBe(true);
+    expect(sameKey(new Set([1, 2]), new Set([2, 1]))).toBe(false);
+    expect(sameKey(new Set([1]), new Set([1, 2]))).toBe(false);
+    expect(sameKey(new Set([1]), [1])).toBe(false);
+    function* gen() {
+      yield 1;
+    }
+    async function* agen() {
+      yield 1;
+    }
+    const g = gen();
+    expect(sameKey(g, gen())).toBe(true);
+    expect(sameKey(agen(), agen())).toBe(true);
+    expect(g.next()).toEqual({ value: 1, done: false }); // comparing consumed nothing
+    expect(sameKey(gen(), [1])).toBe(false);
+    expect(sameKey(new Map([[1, 1]]), new Map([[1, 1]]))).toBe(false);
   });
 });
 

@@ -111,6 +111,31 @@ describe('useMap (StrictMode)', () => {
     expect(await executor.submit(() => 'still open')).toBe('still open');
   });
 
+  it('a Set written inline, or a generator called during render, runs once: no restart, no render loop', async () => {
+    function* range(n: number) {
+      for (let i = 0; i < n; i++) yield i;
+    }
+    const seen: string[] = [];
+    const fn = async (x: number | string) => {
+      seen.push(String(x));
+      await sleep(5);
+      return x;
+    };
+    const { result, rerender } = renderHook(
+      ({ set }) => [useMap(fn, set ? new Set(['a', 'b']) : ['x']), useMap(fn, range(3))],
+      {
+        initialProps: { set: true },
+      },
+    );
+    await tick(16);
+    rerender({ set: true });
+    await tick(16);
+    expect(result.current.map((r) => r.status)).toEqual(['success', 'success']);
+    expect(result.current[0]?.results).toEqual(['a', 'b']);
+    expect(result.current[1]?.results).toEqual([0, 1, 2]);
+    expect(seen.sort()).toEqual(['0', '1', '2', 'a', 'b']); // each item ran once
+  });
+
   it('a new array literal with the same elements does not restart; different elements do', async () => {
     const calls: [string, AbortSignal][] = [];
     const fn = (x: string, { signal }: TaskContext) => {
@@ -238,7 +263,7 @@ describe('useMap (StrictMode)', () => {
     await tick();
     expect(result.current.status).toBe('success');
     expect(result.current.error).toBeUndefined();
-    expect(result.current.results).toEqual([10, undefined, 30]);
+    expect(result.current.results).toEqual([10, result.current.errors[1], 30]); // the error too, as core's map puts it
     expect(result.current.errors[1]).toBe(boom);
     expect(result.current.progress).toMatchObject({ done: 3, failed: 1 });
   });
