@@ -48,8 +48,18 @@ function split<O extends { maxConcurrent?: number }>(
 export function parallelMap<I, R>(
   fn: MapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
+  options: ParallelOptions & { returnExceptions: true },
+): Promise<(Awaited<R> | Error)[]>;
+export function parallelMap<I, R>(
+  fn: MapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
   options?: ParallelOptions,
-): Promise<Awaited<R>[]> {
+): Promise<Awaited<R>[]>;
+export function parallelMap<I, R>(
+  fn: MapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options?: ParallelOptions,
+): Promise<unknown[]> {
   try {
     const [maxConcurrent, rest] = split(options);
     return withExecutor(maxConcurrent, (executor) => executor.map(fn, items, rest));
@@ -86,8 +96,18 @@ export function parallelFilter<I>(
 export function gatherWithConcurrency<T>(
   n: number,
   thunks: Iterable<() => T | PromiseLike<T>>,
+  options: { returnExceptions: true },
+): Promise<(Awaited<T> | Error)[]>;
+export function gatherWithConcurrency<T>(
+  n: number,
+  thunks: Iterable<() => T | PromiseLike<T>>,
+  options?: { returnExceptions?: boolean },
+): Promise<Awaited<T>[]>;
+export function gatherWithConcurrency<T>(
+  n: number,
+  thunks: Iterable<() => T | PromiseLike<T>>,
   options: { returnExceptions?: boolean } = {},
-): Promise<(Awaited<T> | Error)[]> {
+): Promise<unknown[]> {
   try {
     checkInt('n', n, 1, true);
     checkObject('options', options);
@@ -131,8 +151,8 @@ export interface BatchProcessOptions<R> {
   batchSize?: number;
   /** Items of a batch processed at once. @default 10 */
   maxConcurrent?: number;
-  /** Called once per batch, in order, with that batch's results. */
-  onBatchComplete?: (results: (R | Error)[], batchIndex: number) => void | PromiseLike<void>;
+  /** Called once per batch, in order, with that batch's results (errors among them with `returnExceptions`). */
+  onBatchComplete?: (results: R[], batchIndex: number) => void | PromiseLike<void>;
   /** Extra attempts per item. @default 0 */
   retries?: number;
   /** First wait before a retry, in ms. @default 100 */
@@ -150,10 +170,20 @@ export interface BatchProcessOptions<R> {
  * @example
  * const saved = await batchProcess(rows, (row) => db.insert(row), { batchSize: 100, maxConcurrent: 4 });
  */
+export function batchProcess<I, R>(
+  items: Iterable<I> | AsyncIterable<I>,
+  processor: MapFn<I, R>,
+  options: BatchProcessOptions<Awaited<R> | Error> & { returnExceptions: true },
+): Promise<(Awaited<R> | Error)[]>;
+export function batchProcess<I, R>(
+  items: Iterable<I> | AsyncIterable<I>,
+  processor: MapFn<I, R>,
+  options?: BatchProcessOptions<Awaited<R>>,
+): Promise<Awaited<R>[]>;
 export async function batchProcess<I, R>(
   items: Iterable<I> | AsyncIterable<I>,
   processor: MapFn<I, R>,
-  options: BatchProcessOptions<Awaited<R>> = {},
+  options: BatchProcessOptions<Awaited<R> | Error> = {},
 ): Promise<(Awaited<R> | Error)[]> {
   checkObject('options', options);
   checkFunction('processor', processor);

@@ -35,7 +35,7 @@ export {
   type MapProgress,
   type TaskOptions,
 } from './options.js';
-export { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+export { RateLimiter, type RateLimiterOptions, type RateLimitOptions } from './rate-limiter.js';
 export { defaultRetryIf, type Jitter, type RetryIf, retryDelayFor } from './retry.js';
 export { Semaphore } from './semaphore.js';
 export type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';

@@ -14,6 +14,9 @@ export interface RateLimitOptions {
   burst?: number;
 }
 
+/** The same type under the class's name. */
+export type RateLimiterOptions = RateLimitOptions;
+
 const KNOWN_KEYS: ReadonlySet<string> = new Set(['limit', 'interval', 'burst']);
 /** setTimeout overflows (and fires at once) past 2³¹ − 1 ms; longer waits re-arm. */
 const MAX_DELAY = 2 ** 31 - 1;

@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { AsyncExecutor } from '../executor.js';
 import type { AsyncFuture, FutureState } from '../future.js';
+import { batchProcess, gatherWithConcurrency, parallelMap } from '../helpers.js';
+import type { RateLimiterOptions, RateLimitOptions } from '../rate-limiter.js';
 import type { ExecutorSnapshot } from '../snapshot.js';
 import type { TaskContext } from '../task.js';
 import { asCompleted, type WaitResult, wait } from '../wait.js';
@@ -131,5 +133,39 @@ describe('observation', () => {
     // @ts-expect-error the snapshot is readonly
     snapshot.running = 1;
     expectTypeOf(executor.subscribe(() => {})).toEqualTypeOf<() => void>();
+  });
+});
+
+describe('helpers', () => {
+  it('returnExceptions: true adds Error to the results; without it, only results', () => {
+    expectTypeOf(parallelMap(async (x: number) => String(x), [1], { maxConcurrent: 2 })).toEqualTypeOf<
+      Promise<string[]>
+    >();
+    expectTypeOf(
+      parallelMap(async (x: number) => String(x), [1], { maxConcurrent: 2, returnExceptions: true }),
+    ).toEqualTypeOf<Promise<(string | Error)[]>>();
+    expectTypeOf(gatherWithConcurrency(2, [() => Promise.resolve(1)])).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(gatherWithConcurrency(2, [() => 1], { returnExceptions: false })).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(gatherWithConcurrency(2, [() => 1], { returnExceptions: true })).toEqualTypeOf<
+      Promise<(number | Error)[]>
+    >();
+    expectTypeOf(batchProcess([1], async (x: number) => String(x), { batchSize: 2 })).toEqualTypeOf<
+      Promise<string[]>
+    >();
+    batchProcess([1], async (x: number) => String(x), {
+      returnExceptions: true,
+      onBatchComplete: (results) => {
+        expectTypeOf(results).toEqualTypeOf<(string | Error)[]>();
+      },
+    });
+    batchProcess([1], async (x: number) => String(x), {
+      onBatchComplete: (results) => {
+        expectTypeOf(results).toEqualTypeOf<string[]>();
+      },
+    });
+  });
+
+  it('the rate limiter options type goes by both names', () => {
+    expectTypeOf<RateLimiterOptions>().toEqualTypeOf<RateLimitOptions>();
   });
 });
