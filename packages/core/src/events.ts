@@ -3,19 +3,19 @@ import type { TaskEvent, TaskEventType } from './snapshot.js';
 import type { Task } from './task.js';
 import { now } from './time.js';
 
-/** The `onEvent` listeners of an executor: each task event delivered synchronously, built only if someone listens. */
+/** The `onEvent` listeners of an executor: each task event delivered synchronously; callers build one only while `listening`. */
 export class TaskEvents {
   private readonly listeners: ((event: TaskEvent) => void)[] = [];
-
-  get size(): number {
-    return this.listeners.length;
-  }
+  /** Someone listens: a plain field, so the executor's hot path checks it without a call. */
+  listening = false;
 
   on(listener: (event: TaskEvent) => void): () => void {
     this.listeners.push(listener);
+    this.listening = true;
     return () => {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
+      this.listening = this.listeners.length > 0;
     };
   }
 
@@ -26,7 +26,6 @@ export class TaskEvents {
     error?: unknown,
     delayMs?: number,
   ): void {
-    if (this.listeners.length === 0) return;
     const event: TaskEvent = {
       type,
       taskId: task.id,

@@ -279,7 +279,7 @@ export class AsyncExecutor implements AsyncDisposable {
     const task = new Task<unknown>(fn, arg, opts);
     this.nSubmitted++;
     this.nQueued++;
-    this.events.emit('queued', task, undefined);
+    if (this.events.listening) this.events.emit('queued', task, undefined);
     const signal = opts.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -456,7 +456,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.nQueued--;
     this.nRunning++;
     this.pool.started(attempt.workerId, now());
-    this.events.emit('started', task, undefined);
+    if (this.events.listening) this.events.emit('started', task, undefined);
     this.changed();
     const timeout = task._opts.timeout;
     if (timeout !== undefined) attempt.timer = setTimer(() => this.onTimeout(task, attempt, timeout), timeout);
@@ -526,7 +526,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.nRunning--;
     this.nRetrying++;
     this.aside.add(task);
-    this.events.emit('retry', task, attempt.workerId, error, delayMs);
+    if (this.events.listening) this.events.emit('retry', task, attempt.workerId, error, delayMs);
     this.changed();
     const extra = task.extra();
     extra.retryTimer = setTimer(() => {
@@ -609,7 +609,8 @@ export class AsyncExecutor implements AsyncDisposable {
     if (task._opts.signal !== undefined) this.signals.delete(task._opts.signal, task);
     task._fn = undefined;
     task._settle(state, outcome);
-    this.events.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
+    if (this.events.listening)
+      this.events.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
     this.changed();
     this.wakeIdle();
   }
@@ -648,7 +649,7 @@ export class AsyncExecutor implements AsyncDisposable {
 
   private changed(): void {
     this.snapshot = undefined;
-    if (this.notifier.size > 0) this.notifier.notify();
+    if (this.notifier.listening) this.notifier.notify();
   }
 
   private buildSnapshot(): ExecutorSnapshot {

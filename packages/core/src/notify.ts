@@ -9,6 +9,8 @@ import { reportError } from './future.js';
 export class Notifier {
   private readonly listeners = new Set<() => void>();
   private scheduled = false;
+  /** Someone is subscribed: a plain field, so a hot path checks it without a call. */
+  listening = false;
 
   get size(): number {
     return this.listeners.size;
@@ -17,13 +19,15 @@ export class Notifier {
   subscribe(listener: () => void): () => void {
     if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${String(listener)}`);
     this.listeners.add(listener);
+    this.listening = true;
     return () => {
       this.listeners.delete(listener);
+      this.listening = this.listeners.size > 0;
     };
   }
 
   notify(): void {
-    if (this.scheduled || this.listeners.size === 0) return;
+    if (this.scheduled || !this.listening) return;
     this.scheduled = true;
     queueMicrotask(this.flush);
   }
