@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import type { MockApiStats } from '../apps/demo/mock-api/server';
 import { expect } from './fixtures';
 
@@ -10,6 +10,11 @@ export async function stats(page: Page): Promise<Stats> {
   const res = await page.request.get('/api/stats');
   expect(res.ok()).toBe(true);
   return (await res.json()) as Stats;
+}
+
+/** The fetch view's "Show panel" checkbox (checked by default): unchecking it unmounts the panel mid-run. */
+export function showPanelToggle(page: Page): Locator {
+  return page.getByRole('checkbox', { name: /show panel/i });
 }
 
 /** Set a range input of the demo and wait until it shows the value. */

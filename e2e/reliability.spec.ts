@@ -11,7 +11,7 @@
  */
 import type { CDPSession, Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { setSlider, stats } from './helpers';
+import { setSlider, showPanelToggle, stats } from './helpers';
 
 // Tracing records DOM snapshots from a script inside the page: it would weigh on the heap measured here.
 test.use({ trace: 'off' });
@@ -48,7 +48,7 @@ async function open(page: Page): Promise<void> {
   await setSlider(page, 'fetch-workers-input', 4); // below Chromium's 6 connections per host
   await setSlider(page, 'fetch-rate-input', 0);
   await setSlider(page, 'fetch-server-rate-input', 200);
-  await setSlider(page, 'fetch-failure-input', 0.2);
+  await setSlider(page, 'fetch-failure-input', 20); // percent
   await setSlider(page, 'fetch-delay-input', 1000);
 }
 
@@ -81,12 +81,13 @@ async function cycle(page: Page, n: number): Promise<CycleResult> {
     .toBe(true);
   const before = await stats(page);
   await expect(panel).toHaveAttribute('data-status', 'running'); // mid-run
-  await page.getByTestId('toggle-panel').click(); // "Hide panel": unmounts it
+  const showPanel = showPanelToggle(page);
+  await showPanel.uncheck(); // unmounts the panel
   await expect(panel).toHaveCount(0);
   await expect.poll(async () => (await stats(page)).inFlight, POLL).toBe(0);
   const after = await stats(page);
   expect(after.total).toBe(after.ok + after.failed + after.rateLimited + after.aborted);
-  await page.getByTestId('toggle-panel').click(); // "Show panel": mounts nothing until Start
+  await showPanel.check(); // mounts nothing until Start
   await expect(page.getByTestId('panel-placeholder')).toHaveText('Press Start to fan out the requests.');
   return {
     inFlightAtHide: before.inFlight,

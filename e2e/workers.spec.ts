@@ -23,6 +23,7 @@ interface Params {
   tasks: number;
   duration: number;
   spread?: number;
+  /** share of attempts that throw, in percent (the slider's scale) */
   failure?: number;
   retries?: number;
   rate?: number;
@@ -45,7 +46,7 @@ async function startRun(page: Page, p: Params): Promise<void> {
 
 test('the lanes never show more running bars than workers', async ({ page }, testInfo) => {
   const tasks = 80;
-  await startRun(page, { workers: 3, tasks, duration: 400, spread: 0.6, failure: 0.25, retries: 2, rate: 10 });
+  await startRun(page, { workers: 3, tasks, duration: 400, spread: 0.6, failure: 25, retries: 2, rate: 10 });
   // Sample the DOM on every animation frame until the run is over.
   const samples = await page.evaluate(
     ({ running, waiting }) =>

@@ -54,13 +54,13 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
   return (
     <div className="fetch-panel" data-testid="fetch-panel" data-status={run.status}>
       <div className="fetch-head">
-        <p className="status" aria-live="polite" data-testid="fetch-status">
+        <p className="status" role="status" aria-live="polite" data-testid="fetch-status">
           {run.status === 'running' ? 'running' : run.status === 'success' ? 'finished' : run.status}:{' '}
           {run.progress.done} of {run.progress.total} requests done
         </p>
         <progress max={config.requests} value={run.progress.done} aria-label="requests done" />
         <button type="button" disabled={!active} onClick={() => run.cancel()} data-testid="fetch-cancel">
-          Cancel run
+          Cancel
         </button>
       </div>
       <dl className="counters" aria-label="Fan-out counters">

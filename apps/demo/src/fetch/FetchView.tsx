@@ -13,7 +13,8 @@ export interface FetchParams {
   clientRate: number;
   /** what the mock API accepts per second before answering 429 */
   serverRate: number;
-  failureRate: number;
+  /** share of calls the mock API answers 503, in percent (0–50) */
+  failurePercent: number;
   minDelayMs: number;
   maxDelayMs: number;
 }
@@ -23,7 +24,7 @@ export const FETCH_DEFAULTS: FetchParams = {
   workers: 8,
   clientRate: 40,
   serverRate: 30,
-  failureRate: 0.1,
+  failurePercent: 10,
   minDelayMs: 20,
   maxDelayMs: 250,
 };
@@ -33,7 +34,7 @@ const POLL_MS = 200;
 /**
  * The fetch fan-out: controls, the mock API's own counters (polled from
  * `/api/stats`, so they keep counting when the panel is gone), and the panel
- * that runs the requests. "Hide panel" unmounts the panel mid-run.
+ * that runs the requests. Unchecking "Show panel" unmounts the panel mid-run.
  */
 export function FetchView() {
   const speed = useSpeed();
@@ -57,7 +58,7 @@ export function FetchView() {
       await resetServer({
         rateLimit: params.serverRate,
         rateInterval: scaled(1000, speed),
-        failureRate: params.failureRate,
+        failureRate: params.failurePercent / 100,
         minDelayMs: scaled(params.minDelayMs, speed),
         maxDelayMs: Math.max(scaled(params.minDelayMs, speed), scaled(params.maxDelayMs, speed)),
       });
@@ -86,8 +87,8 @@ export function FetchView() {
         <p>
           {params.requests} real <code>fetch</code> calls through <code>fetchTask</code> to a mock API served by this
           very server. It answers 429 with <code>Retry-After</code> past {params.serverRate} requests per {window},
-          fails {Math.round(params.failureRate * 100)} % of calls with 503 and answers after{' '}
-          {scaled(params.minDelayMs, speed)}–{scaled(params.maxDelayMs, speed)} ms. The executor's token bucket allows{' '}
+          fails {params.failurePercent} % of calls with 503 and answers after {scaled(params.minDelayMs, speed)}–
+          {scaled(params.maxDelayMs, speed)} ms. The executor's token bucket allows{' '}
           {params.clientRate === 0 ? 'any rate' : `${params.clientRate} starts per ${window}`}; each request retries up
           to {FETCH_RETRIES} times, waiting at least what <code>Retry-After</code> asks.
         </p>
@@ -121,7 +122,7 @@ export function FetchView() {
             onChange={set('workers')}
           />
           <Slider
-            label="Client rate limit"
+            label="Rate limit (requests/s)"
             min={0}
             max={200}
             step={5}
@@ -145,13 +146,13 @@ export function FetchView() {
           <Slider
             label="Failure rate"
             min={0}
-            max={0.5}
-            step={0.05}
-            value={params.failureRate}
-            format={(v) => `${Math.round(v * 100)} %`}
+            max={50}
+            step={5}
+            value={params.failurePercent}
+            format={(v) => `${v} %`}
             testId="fetch-failure-input"
             hint="next run; answered 503"
-            onChange={set('failureRate')}
+            onChange={set('failurePercent')}
           />
           <Slider
             label="Slowest response"
@@ -166,20 +167,25 @@ export function FetchView() {
           />
           <div className="buttons">
             <button type="submit" className="primary" disabled={starting} data-testid="fetch-start">
-              {run === null ? 'Start' : 'Restart'}
-            </button>
-            <button
-              type="button"
-              onClick={() => {
-                // Showing the panel again does not resume the run it had: that run was cancelled when it unmounted.
-                if (!visible) setRun(null);
-                setVisible(!visible);
-              }}
-              data-testid="toggle-panel"
-            >
-              {visible ? 'Hide panel' : 'Show panel'}
+              Start
             </button>
           </div>
+          <label className="toggle">
+            <input
+              type="checkbox"
+              checked={visible}
+              onChange={(e) => {
+                const show = e.currentTarget.checked;
+                // Showing the panel again does not resume the run it had: that run was cancelled when it unmounted.
+                if (show && !visible) setRun(null);
+                setVisible(show);
+              }}
+              data-testid="toggle-panel"
+            />
+            <span>
+              Show panel <span className="muted">(uncheck to unmount it mid-run)</span>
+            </span>
+          </label>
           {problem !== null && (
             <p role="alert" className="problem">
               {problem}

@@ -65,7 +65,8 @@ export function OrderView() {
   });
 
   return (
-    <section className="view" aria-labelledby="order-title">
+    // The view's section has no name: "map vs asCompleted" would make it a second region named like each column.
+    <section className="view">
       <div className="view-head">
         <h2 id="order-title">map vs asCompleted</h2>
         <p>
@@ -99,11 +100,14 @@ export function OrderView() {
         </button>
       </form>
       <div className="columns">
-        <article className="column" aria-labelledby="map-title" data-testid="map-column">
+        <section className="column" aria-labelledby="map-title" data-testid="map-column">
           <h3 id="map-title">
-            <code>useMap</code> — input order
+            <code>map</code> — input order
           </h3>
-          <p className="status" data-testid="map-status" aria-live="polite">
+          <p className="subtitle">
+            through <code>useMap</code>
+          </p>
+          <p className="status" role="status" data-testid="map-status" aria-live="polite">
             {map.status}, {map.progress.done} of {map.progress.total} finished
           </p>
           <ol className="results" aria-label="map results in delivery order">
@@ -119,13 +123,13 @@ export function OrderView() {
                   data-state={state}
                   {...(arrival !== undefined ? { 'data-arrival-ms': Math.round(arrival) } : {})}
                 >
-                  <span className="item">item {index}</span>
+                  <span className="item">item {index}</span>{' '}
                   <span className="what">{ms === FAST_MS ? 'fast' : 'slow'}</span>
                   <span className="track" aria-hidden="true">
                     {arrival !== undefined && (
                       <span className="fill" style={{ width: `${Math.min(100, (arrival / axis) * 100)}%` }} />
                     )}
-                  </span>
+                  </span>{' '}
                   <span className="when">
                     {state === 'delivered' && arrival !== undefined && `arrived at ${formatMs(arrival)}`}
                     {state === 'held' &&
@@ -138,12 +142,15 @@ export function OrderView() {
               );
             })}
           </ol>
-        </article>
-        <article className="column" aria-labelledby="completed-title" data-testid="ascompleted-column">
+        </section>
+        <section className="column" aria-labelledby="completed-title" data-testid="ascompleted-column">
           <h3 id="completed-title">
-            <code>useAsCompleted</code> — completion order
+            <code>asCompleted</code> — completion order
           </h3>
-          <p className="status" data-testid="ascompleted-status" aria-live="polite">
+          <p className="subtitle">
+            through <code>useAsCompleted</code>
+          </p>
+          <p className="status" role="status" data-testid="ascompleted-status" aria-live="polite">
             {asCompleted.status}, {asCompleted.progress.done} of {asCompleted.progress.total} finished
           </p>
           <ol className="results" aria-label="asCompleted results in arrival order">
@@ -158,13 +165,13 @@ export function OrderView() {
                   data-state={c.error === undefined ? 'delivered' : 'failed'}
                   {...(arrival !== undefined ? { 'data-arrival-ms': Math.round(arrival) } : {})}
                 >
-                  <span className="item">item {c.index}</span>
+                  <span className="item">item {c.index}</span>{' '}
                   <span className="what">{c.item === FAST_MS ? 'fast' : 'slow'}</span>
                   <span className="track" aria-hidden="true">
                     {arrival !== undefined && (
                       <span className="fill" style={{ width: `${Math.min(100, (arrival / axis) * 100)}%` }} />
                     )}
-                  </span>
+                  </span>{' '}
                   <span className="when">
                     {arrival !== undefined ? `arrived at ${formatMs(arrival)}` : 'cancelled'}
                   </span>
@@ -177,7 +184,7 @@ export function OrderView() {
               </li>
             ))}
           </ol>
-        </article>
+        </section>
       </div>
     </section>
   );

@@ -6,7 +6,7 @@ interface SliderProps {
   min: number;
   max: number;
   step?: number;
-  /** How the value is shown beside the label. */
+  /** How the value is shown beside the label and announced (`aria-valuetext`). */
   format?: (value: number) => string;
   /** A short note under the control (e.g. "applies to the next run"). */
   hint?: string;
@@ -14,7 +14,12 @@ interface SliderProps {
   onChange: (value: number) => void;
 }
 
-/** A labelled range input with its value shown (and announced through `aria-valuetext`). */
+/**
+ * A labelled range input with its value shown beside the label. The readout is
+ * hidden from assistive technology (a plain span, not an `<output>`, which
+ * would be one more `status` on the page): the slider announces the same text
+ * through `aria-valuetext`.
+ */
 export function Slider({ label, value, min, max, step = 1, format = String, hint, testId, onChange }: SliderProps) {
   const id = useId();
   const text = format(value);
@@ -22,7 +27,9 @@ export function Slider({ label, value, min, max, step = 1, format = String, hint
     <div className="field">
       <div className="field-head">
         <label htmlFor={id}>{label}</label>
-        <output htmlFor={id}>{text}</output>
+        <span className="value" aria-hidden="true">
+          {text}
+        </span>
       </div>
       <input
         id={id}

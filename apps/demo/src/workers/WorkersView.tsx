@@ -15,8 +15,8 @@ export interface WorkersParams {
   duration: number;
   /** 0..1: durations are uniform in duration × (1 ± spread) */
   spread: number;
-  /** 0..1: share of attempts that throw */
-  failureRate: number;
+  /** share of attempts that throw, in percent (0–80) */
+  failurePercent: number;
   retries: number;
   /** attempt starts per second (0 = no limit) */
   rate: number;
@@ -27,7 +27,7 @@ export const WORKERS_DEFAULTS: WorkersParams = {
   tasks: 120,
   duration: 600,
   spread: 0.6,
-  failureRate: 0.15,
+  failurePercent: 15,
   retries: 2,
   rate: 0,
 };
@@ -98,10 +98,10 @@ export function WorkersView() {
     });
     // Durations and failures are drawn when each attempt starts, so those controls act live.
     const task = async ({ signal }: TaskContext): Promise<void> => {
-      const { duration, spread, failureRate } = paramsRef.current;
+      const { duration, spread, failurePercent } = paramsRef.current;
       const ms = duration * (1 + spread * (2 * Math.random() - 1));
       await sleep(scaled(ms, speedRef.current), signal);
-      if (Math.random() < failureRate) throw new Error('simulated failure');
+      if (Math.random() < failurePercent / 100) throw new Error('simulated failure');
     };
     const t0 = Date.now();
     // The timeline listens before the first submit: the first tasks start synchronously.
@@ -127,7 +127,8 @@ export function WorkersView() {
   const busy = snapshot.queued + snapshot.running + snapshot.retrying > 0;
 
   return (
-    <section className="view" aria-labelledby="workers-title">
+    // The section and the controls are not labelled "Workers": that name belongs to the workers slider alone.
+    <section className="view">
       <div className="view-head">
         <h2 id="workers-title">Workers</h2>
         <p>
@@ -137,7 +138,7 @@ export function WorkersView() {
         </p>
       </div>
       <div className="workers-layout">
-        <form className="controls" aria-label="Workers controls" onSubmit={(e) => e.preventDefault()}>
+        <form className="controls" aria-label="Run controls" onSubmit={(e) => e.preventDefault()}>
           <Slider
             label="Workers"
             min={1}
@@ -184,12 +185,12 @@ export function WorkersView() {
           <Slider
             label="Failure rate"
             min={0}
-            max={0.8}
-            step={0.05}
-            value={params.failureRate}
-            format={(v) => `${Math.round(v * 100)} %`}
+            max={80}
+            step={5}
+            value={params.failurePercent}
+            format={(v) => `${v} %`}
             testId="failure-input"
-            onChange={set('failureRate')}
+            onChange={set('failurePercent')}
           />
           <Slider
             label="Retries"
@@ -213,7 +214,7 @@ export function WorkersView() {
           />
           <div className="buttons">
             <button type="button" className="primary" onClick={start} data-testid="run">
-              {busy ? 'Restart' : 'Run'}
+              Start
             </button>
             <button
               type="button"
@@ -230,7 +231,7 @@ export function WorkersView() {
         </form>
         <div className="workers-main">
           <dl className="counters" aria-label="Executor snapshot" data-testid="workers-counters">
-            <Counter label="queue" value={snapshot.queued} testId="count-queued" tone="queued" />
+            <Counter label="queued" value={snapshot.queued} testId="count-queued" tone="queued" />
             <Counter label="running" value={snapshot.running} testId="count-running" tone="running" />
             <Counter label="retrying" value={snapshot.retrying} testId="count-retrying" tone="retrying" />
             <Counter label="succeeded" value={snapshot.succeeded} testId="count-succeeded" tone="succeeded" />
@@ -241,14 +242,21 @@ export function WorkersView() {
             {snapshot.rateLimit !== undefined && (
               <Counter label="tokens" value={Math.floor(snapshot.rateLimit.tokens)} testId="count-tokens" />
             )}
-            <Counter label="state" value={snapshot.paused ? 'paused' : busy ? 'running' : 'idle'} testId="run-state" />
+            <Counter
+              label="state"
+              value={snapshot.paused ? 'paused' : busy ? 'running' : 'idle'}
+              testId="run-state"
+              status
+            />
           </dl>
           <Legend />
+          {/* A list of lanes (role="listitem", added by Timeline); not a <ul>: it also holds the time ruler (aria-hidden). */}
+          {/* biome-ignore lint/a11y/useSemanticElements: its children are Timeline's divs, not <li>s */}
           <div
             className="timeline"
             ref={rootRef}
-            role="img"
-            aria-label={`Worker lanes: ${snapshot.running} running of ${snapshot.maxWorkers} workers, ${snapshot.queued} queued, ${settled} of ${snapshot.submitted} done`}
+            role="list"
+            aria-label={`Worker lanes (pool of ${snapshot.maxWorkers}): ${snapshot.running} running, ${snapshot.queued} queued, ${settled} of ${snapshot.submitted} done`}
             data-testid="timeline"
             data-speed={speed}
           />

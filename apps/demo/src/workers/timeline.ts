@@ -42,6 +42,10 @@ interface Lane {
   drawnHeight: number;
   /** bars of `done` already on the canvas */
   drawnCount: number;
+  /** finished attempts on this lane, by how they ended: what its accessible summary counts */
+  readonly ended: Record<EndState, number>;
+  /** the lane's `aria-label` as last set (set again only when it changes) */
+  summary: string;
 }
 
 const TICK_STEPS = [50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000];
@@ -57,6 +61,12 @@ const END_STATES: readonly EndState[] = ['retrying', 'succeeded', 'failed', 'can
  * finished attempts are batched onto one canvas per lane, redrawn only when
  * a bar was added or the time axis rescaled — so 1,000 finished bars cost a
  * few `fillRect`s per frame, not 1,000 elements to lay out and paint.
+ *
+ * Accessibility: the root is a `list` (its role and name are React's), each
+ * lane a `listitem` whose `aria-label` sums it up ("Worker 0: running task 12,
+ * attempt 2; 10 succeeded, 2 retrying, 1 failed, 0 cancelled"), refreshed in
+ * the frame callback when it changes. The DOM bars are `img`s named by their
+ * title; the canvas-drawn bars are read through those counts.
  */
 export class Timeline {
   private readonly ruler: HTMLElement;
@@ -99,6 +109,7 @@ export class Timeline {
     this.ruler = el('div', 'ruler');
     this.ruler.setAttribute('aria-hidden', 'true');
     this.lanesEl = el('div', 'lanes');
+    this.lanesEl.setAttribute('role', 'none');
     root.append(this.ruler, this.lanesEl);
     this.offEvents = executor.onEvent(this.onEvent);
     this.offSnapshot = executor.subscribe(this.schedule);
@@ -145,10 +156,15 @@ export class Timeline {
     const elapsed = Math.max(0, now - this.t0);
     const span = axisSpan(elapsed);
     const scale = width > 0 ? width / span : 0;
-    for (const bar of this.active.values()) place(bar.el, bar.start, elapsed, scale);
+    const runningOn = new Map<number, LiveBar>();
+    for (const bar of this.active.values()) {
+      place(bar.el, bar.start, elapsed, scale);
+      runningOn.set(bar.lane, bar);
+    }
     for (const lane of this.lanes.values()) {
       if (lane.waitingFor !== undefined) place(lane.wait, lane.waitStart, elapsed, scale);
       this.drawLane(lane, scale, width, height);
+      summarize(lane, runningOn.get(lane.id));
     }
     this.drawTicks(span, width, scale);
     const data = this.root.dataset;
@@ -178,6 +194,8 @@ export class Timeline {
         bar.dataset.attempt = String(event.attempt);
         bar.textContent = String(event.attempt);
         bar.title = `task ${event.taskId}, attempt ${event.attempt}: running`;
+        bar.setAttribute('role', 'img');
+        bar.setAttribute('aria-label', bar.title);
         lane.track.append(bar);
         this.active.set(event.taskId, {
           el: bar,
@@ -209,6 +227,7 @@ export class Timeline {
     const lane = this.lane(bar.lane);
     lane.done.push({ start: bar.start, end: Math.max(bar.start, at), state, attempt: bar.attempt });
     this.counts[state]++;
+    lane.ended[state]++;
   }
 
   private lane(id: number): Lane {
@@ -217,14 +236,17 @@ export class Timeline {
     const row = el('div', 'lane');
     row.dataset.testid = 'lane';
     row.dataset.workerId = String(id);
+    row.setAttribute('role', 'listitem');
     const label = el('div', 'lane-label');
     label.textContent = `W${id}`;
+    label.setAttribute('aria-hidden', 'true'); // the lane's aria-label names the worker
     const track = el('div', 'track');
     const canvas = document.createElement('canvas');
     canvas.className = 'lane-canvas';
     const wait = el('div', 'bar');
     wait.dataset.state = 'queued';
     wait.dataset.role = 'token-wait';
+    wait.setAttribute('role', 'img');
     wait.hidden = true;
     track.append(canvas, wait);
     row.append(label, track);
@@ -241,6 +263,8 @@ export class Timeline {
       drawnWidth: 0,
       drawnHeight: 0,
       drawnCount: 0,
+      ended: { retrying: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      summary: '',
     };
     this.lanes.set(id, lane);
     // Keep the lanes sorted by worker id.
@@ -274,6 +298,7 @@ export class Timeline {
         lane.waitingFor = taskId;
         lane.waitStart = (worker.busySince as number) - this.t0;
         lane.wait.title = `task ${taskId}: holding W${worker.id}, waiting for a rate-limit token`;
+        lane.wait.setAttribute('aria-label', lane.wait.title);
         lane.wait.hidden = false;
       }
     }
@@ -372,6 +397,26 @@ export class Timeline {
 function axisSpan(elapsed: number): number {
   const steps = Math.ceil(Math.log(Math.max(elapsed * 1.02, 1000) / 1000) / Math.log(1.25));
   return 1000 * 1.25 ** Math.max(0, steps);
+}
+
+/**
+ * Set the lane's `aria-label` to what it shows: the attempt running on it (or
+ * the task holding it for a token), then its finished attempts by state.
+ * Built from a few numbers once per frame, and written only when it changed.
+ */
+function summarize(lane: Lane, running: LiveBar | undefined): void {
+  const now =
+    running !== undefined
+      ? `running task ${running.taskId}, attempt ${running.attempt}`
+      : lane.waitingFor !== undefined
+        ? `task ${lane.waitingFor} waiting for a rate-limit token`
+        : 'idle';
+  const e = lane.ended;
+  const retired = lane.row.dataset.retired === 'true' ? ' (removed from the pool)' : '';
+  const summary = `Worker ${lane.id}${retired}: ${now}; ${e.succeeded} succeeded, ${e.retrying} retrying, ${e.failed} failed, ${e.cancelled} cancelled`;
+  if (summary === lane.summary) return;
+  lane.summary = summary;
+  lane.row.setAttribute('aria-label', summary);
 }
 
 /** Position a bar that runs until now: from `start` to `elapsed` ms. */
