@@ -65,13 +65,14 @@ export class RateLimiter {
   readonly #waiters = new WaiterList();
   #bucket: number;
   /** Tokens that have arrived since creation, at the last refresh: ⌊(now − created) · limit / interval⌋. */
-  #epoch = 0;
+  #arrived = 0;
   /** Times of the last `limit` admissions, oldest at `#logStart` once full. */
   readonly #log: number[] = [];
   #logStart = 0;
   /** The log entry the last take overwrote (NaN: it appended), for refund(). */
   #undo = Number.NaN;
   #timer: TimerHandle | undefined = undefined;
+  /** When the armed timer fires. */
   #timerAt = 0;
 
   /** @param options `{ limit, interval, burst? }`, see {@link RateLimitOptions}. */
@@ -152,12 +153,13 @@ export class RateLimiter {
   }
 
   #refill(t: number): void {
-    let epoch = Math.floor(((t - this.#created) * this.limit) / this.interval);
-    if (this.#tokenAt(epoch + 1) <= t) epoch++;
-    else if (this.#tokenAt(epoch) > t) epoch--;
-    if (epoch <= this.#epoch) return; // also ignores a clock that went back
-    this.#bucket = Math.min(this.burst, this.#bucket + (epoch - this.#epoch));
-    this.#epoch = epoch;
+    let arrived = Math.floor(((t - this.#created) * this.limit) / this.interval);
+    // Agree exactly with #tokenAt (which #dueAt schedules by) despite float rounding.
+    if (this.#tokenAt(arrived + 1) <= t) arrived++;
+    else if (this.#tokenAt(arrived) > t) arrived--;
+    if (arrived <= this.#arrived) return; // also ignores a clock that went back
+    this.#bucket = Math.min(this.burst, this.#bucket + (arrived - this.#arrived));
+    this.#arrived = arrived;
   }
 
   /** Admissions in the window (t − interval, t]; the log is in time order. */
@@ -177,7 +179,7 @@ export class RateLimiter {
   /** When both rules next allow a start: ≤ t if one is allowed at t. */
   #dueAt(t: number): number {
     this.#refill(t);
-    const bucketAt = this.#bucket > 0 ? t : this.#tokenAt(this.#epoch + 1);
+    const bucketAt = this.#bucket > 0 ? t : this.#tokenAt(this.#arrived + 1);
     const oldest = this.#log[this.#logStart] as number;
     // On the sub-millisecond clock, a 0.1 ms guard keeps the start a task records a few microseconds
     // after its admission inside the window too; on whole milliseconds (fake timers) times are exact.
@@ -241,12 +243,13 @@ export class RateLimiter {
       return;
     }
     const t = preciseNow();
-    const at = this.#dueAt(t);
-    if (this.#timer !== undefined && this.#timerAt === at) return;
+    // ceil: Date.now() counts whole ms, so the timer never fires before the head waiter is due.
+    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(this.#dueAt(t) - t)));
+    // A timer already armed to fire no later is kept: re-arming one due now would push it back
+    // (a 0 ms timeout fires after 1 ms), and one that fires early just finds nothing due and re-arms.
+    if (this.#timer !== undefined && this.#timerAt <= t + delay) return;
     this.#disarm();
-    this.#timerAt = at;
-    // ceil: Date.now() counts whole ms, so the timer never fires before `at`.
-    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - t)));
+    this.#timerAt = t + delay;
     this.#timer = setTimer(() => {
       this.#timer = undefined;
       this.#drain();

@@ -55,6 +55,17 @@ describe('RateLimiter', () => {
     expect(times).toEqual([0, 0, 25, 50, 100, 100, 125]);
   });
 
+  it('a waiter arriving when a token falls due is served then, not a millisecond later', async () => {
+    // Found by the reference-model property: re-arming the timer for "now" pushed it back (0 ms → 1 ms).
+    const times: number[] = [];
+    const limiter = new RateLimiter({ limit: 3, interval: 22, burst: 1 }); // a token every 7⅓ ms
+    setTimeout(() => void limiter.acquire().then(() => (times[2] = Date.now())), 8); // armed before the limiter's timer
+    void limiter.acquire().then(() => (times[0] = Date.now()));
+    void limiter.acquire().then(() => (times[1] = Date.now()));
+    await vi.runAllTimersAsync();
+    expect(times).toEqual([0, 8, 15]);
+  });
+
   it('the sliding window stops a second burst right after a refill', async () => {
     const limiter = new RateLimiter({ limit: 2, interval: 1000 });
     vi.setSystemTime(900);
