@@ -37,7 +37,7 @@ export interface MapRunSnapshot<I, R> {
   readonly status: MapRunStatus;
   /**
    * `results[i]` is set as soon as item `i` succeeds (holes until then; the array reaches as far as
-   * the highest item finished). With `returnExceptions`, a failed item's error is put here too, as `map` does.
+   * the highest item finished). With `returnExceptions`, `results[i]` also holds what `errors[i]` holds, as `map` puts it.
    */
   readonly results: readonly (R | undefined)[];
   /** `errors[i]` is set when item `i` failed (after its retries) or was cancelled. */
@@ -193,7 +193,7 @@ export class MapRun<I, R> {
     } else {
       const error = task._outcome;
       this.errors[index] = error;
-      if (this.options.returnExceptions && task.state === 'failed') this.results[index] = error as R;
+      if (this.options.returnExceptions) this.results[index] = error as R; // as map puts it
       this.completed.push(Object.freeze({ index, item, error, at }));
     }
     this.changed();
