@@ -477,6 +477,9 @@ export class AsyncExecutor implements AsyncDisposable {
     } catch (error) {
       this.attemptEnded(task, attempt, false, error);
     }
+    // The tokens this attempt took paid for a start that has now happened: log it at this time.
+    this.limiter?.restamp();
+    task._opts.rateLimit?.restamp();
   }
 
   private attemptEnded(task: Task<unknown>, attempt: Attempt, ok: boolean, value: unknown): void {

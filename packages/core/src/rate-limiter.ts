@@ -69,6 +69,8 @@ export class RateLimiter {
   /** Times of the last `limit` admissions, oldest at `#logStart` once full. */
   readonly #log: number[] = [];
   #logStart = 0;
+  /** A token was just taken: restamp() may move its log entry to the start's real time. */
+  #fresh = false;
   /** The log entry the last take overwrote (NaN: it appended), for refund(). */
   #undo = Number.NaN;
   #timer: TimerHandle | undefined = undefined;
@@ -197,6 +199,7 @@ export class RateLimiter {
 
   #take(t: number): void {
     this.admitted(t);
+    this.#fresh = true;
     this.#bucket--;
     if (this.#log.length < this.limit) {
       this.#log.push(t);
@@ -214,6 +217,7 @@ export class RateLimiter {
    * @internal
    */
   refund(): void {
+    this.#fresh = false;
     this.#bucket = Math.min(this.burst, this.#bucket + 1);
     if (Number.isNaN(this.#undo)) this.#log.pop();
     else {
@@ -223,6 +227,21 @@ export class RateLimiter {
     this.#undo = Number.NaN;
     if (this.#waiters.size > 0) this.#schedule();
   }
+  /**
+   * The start the last token paid for has begun: log that admission at the time the start really
+   * happened (now), not when the token was taken. Starts recorded by the task functions then stay
+   * `interval` apart for every `limit` of them even when a pause (a GC) fell between the grant and
+   * the start. A no-op unless a token was just taken (and not refunded).
+   * @internal
+   */
+  restamp(): void {
+    if (!this.#fresh) return;
+    this.#fresh = false;
+    const n = this.#log.length;
+    const newest = (this.#logStart - 1 + n) % n;
+    const t = preciseNow();
+    if (t > (this.#log[newest] as number)) this.#log[newest] = t;
+  }
 
   /** The timer's callback: serve waiters while tokens last. Grants run only here, never inside a caller's call. */
   #drain(): void {
@@ -230,6 +249,7 @@ export class RateLimiter {
       for (let t = preciseNow(); this.#waiters.size > 0 && this.#dueAt(t) <= t; t = preciseNow()) {
         this.#take(t);
         (this.#waiters.shift() as () => void)();
+        this.restamp();
       }
     } finally {
       this.#schedule(); // even if a grant threw, the rest are not stranded

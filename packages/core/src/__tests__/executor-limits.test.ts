@@ -206,6 +206,27 @@ describe('executor rateLimit', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('starts stay within the rate as the tasks record them, even when time passes between a grant and its start', async () => {
+    // A pause (a GC, a slow synchronous step) right after the first admission: its task starts 10 ms
+    // after the token was taken. The admission is logged when the start really happened, so the
+    // next window opens 1,000 ms after that, not after the token.
+    let paused = false;
+    class PausingLimiter extends RateLimiter {
+      protected override admitted(): void {
+        if (paused) return;
+        paused = true;
+        vi.setSystemTime(Date.now() + 10);
+      }
+    }
+    const executor = new AsyncExecutor({ rateLimit: new PausingLimiter({ limit: 2, interval: 1000 }) });
+    const starts: number[] = [];
+    const futures = [0, 1, 2, 3].map((i) => executor.submit(() => starts.push(Date.now()) && i));
+    await vi.runAllTimersAsync();
+    expect(await Promise.all(futures)).toEqual([0, 1, 2, 3]);
+    expect(starts[0]).toBe(10);
+    expect(maxInWindow(starts, 1000)).toBe(2);
+  });
+
   it('cancelling a task that waits for a token leaves the limiter’s queue and frees the worker', async () => {
     const limiter = new RateLimiter({ limit: 1, interval: 1000 });
     const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: limiter });
