@@ -70,6 +70,8 @@ export class AsyncExecutor implements AsyncDisposable {
   private readonly notifier = new Notifier();
   private readonly events = new TaskEvents();
   private snapshot: ExecutorSnapshot | undefined;
+  /** a snapshot with rate-limit tokens was handed out in this synchronous stretch: keep handing it out */
+  private pinned = false;
   private readonly pumps = new Set<() => void>();
   private readonly signals = new SignalWatch();
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
@@ -246,11 +248,21 @@ export class AsyncExecutor implements AsyncDisposable {
    * seen when the snapshot is read (refills notify nobody: that would take a timer). Bound: pass it bare.
    */
   readonly getSnapshot = (): ExecutorSnapshot => {
-    const snapshot = this.snapshot;
-    if (snapshot !== undefined && (this.limiter === undefined || snapshot.rateLimit?.tokens === this.limiter.tokens))
-      return snapshot;
-    this.snapshot = this.buildSnapshot();
-    return this.snapshot;
+    const limiter = this.limiter;
+    let snapshot = this.snapshot;
+    if (limiter === undefined) return (this.snapshot ??= this.buildSnapshot());
+    if (snapshot !== undefined && this.pinned) return snapshot;
+    if (snapshot === undefined || snapshot.rateLimit?.tokens !== limiter.tokens)
+      snapshot = this.snapshot = this.buildSnapshot();
+    // Calls in one synchronous stretch get one answer (React calls twice to check that it is cached),
+    // even if a token arrives between them; a later stretch sees the refill.
+    this.pinned = true;
+    queueMicrotask(this.unpin);
+    return snapshot;
+  };
+
+  private readonly unpin = (): void => {
+    this.pinned = false;
   };
 
   /** Call `listener` (at most once per microtask burst) after the snapshot changes. Bound; returns the unsubscribe function. */

@@ -177,8 +177,11 @@ describe('executor rateLimit', () => {
     await executor.submit(() => 1);
     const afterTake = executor.getSnapshot();
     expect(afterTake.rateLimit).toEqual({ tokens: 1, nextTokenAt: undefined });
-    // A refill alone is seen when the snapshot is read (once the start has left the 1,000 ms window).
+    // A refill alone is seen when the snapshot is read (once the start has left the 1,000 ms window),
+    // from the next synchronous stretch on: within one, every call gets the same answer.
     vi.setSystemTime(Date.now() + 1000);
+    expect(executor.getSnapshot()).toBe(afterTake);
+    await Promise.resolve();
     expect(executor.getSnapshot()).not.toBe(afterTake);
     expect(executor.getSnapshot().rateLimit).toEqual({ tokens: 2, nextTokenAt: undefined });
     // no snapshot without a rate limit
