@@ -250,10 +250,12 @@ export class AsyncExecutor implements AsyncDisposable {
   readonly getSnapshot = (): ExecutorSnapshot => {
     const limiter = this.limiter;
     let snapshot = this.snapshot;
-    if (limiter === undefined) return (this.snapshot ??= this.buildSnapshot());
-    if (snapshot !== undefined && this.pinned) return snapshot;
-    if (snapshot === undefined || snapshot.rateLimit?.tokens !== limiter.tokens)
-      snapshot = this.snapshot = this.buildSnapshot();
+    if (snapshot !== undefined && (limiter === undefined || this.pinned)) return snapshot;
+    if (snapshot === undefined || (limiter !== undefined && snapshot.rateLimit?.tokens !== limiter.tokens)) {
+      snapshot = this.buildSnapshot();
+      this.snapshot = snapshot;
+    }
+    if (limiter === undefined) return snapshot;
     // Calls in one synchronous stretch get one answer (React calls twice to check that it is cached),
     // even if a token arrives between them; a later stretch sees the refill.
     this.pinned = true;
