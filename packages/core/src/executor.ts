@@ -249,13 +249,16 @@ export class AsyncExecutor implements AsyncDisposable {
    */
   readonly getSnapshot = (): ExecutorSnapshot => {
     const limiter = this.limiter;
+    if (limiter === undefined) {
+      this.snapshot ??= this.buildSnapshot();
+      return this.snapshot;
+    }
     let snapshot = this.snapshot;
-    if (snapshot !== undefined && (limiter === undefined || this.pinned)) return snapshot;
-    if (snapshot === undefined || (limiter !== undefined && snapshot.rateLimit?.tokens !== limiter.tokens)) {
+    if (snapshot !== undefined && this.pinned) return snapshot;
+    if (snapshot === undefined || snapshot.rateLimit?.tokens !== limiter.tokens) {
       snapshot = this.buildSnapshot();
       this.snapshot = snapshot;
     }
-    if (limiter === undefined) return snapshot;
     // Calls in one synchronous stretch get one answer (React calls twice to check that it is cached),
     // even if a token arrives between them; a later stretch sees the refill.
     this.pinned = true;
