@@ -125,7 +125,7 @@ abstract class MapRun {
   /** How many items may be outstanding now. */
   protected abstract outstanding(): number;
   protected abstract window(): number;
-  protected abstract track(task: Task<unknown>): void;
+  protected abstract track(task: Task<unknown>, index: number): void;
   protected abstract settled(task: Task<unknown>): void;
   /** A failure that ends the run (the source threw, the signal aborted). */
   protected abstract fail(error: unknown): void;
@@ -213,11 +213,12 @@ abstract class MapRun {
       this.fail(new ExecutorShutdownError('executor is shut down: mapIter cannot start more items'));
       return;
     }
+    const index = this.pulled++;
     const task = this.p.host.enqueue(this.p.fn, value, this.p.opts);
-    task._tag = this.pulled++;
+    task._tag = index;
     this.unfinished++;
-    this.p.observe?.(task._tag, value, task);
-    this.track(task);
+    this.p.observe?.(index, value, task);
+    this.track(task, index);
     task.addDoneCallback(this.onSettle);
   }
 
@@ -225,7 +226,7 @@ abstract class MapRun {
     this.unfinished--;
     if (this.closed) return;
     this.done++;
-    if (future.state !== 'succeeded') this.failed++;
+    if (future._state !== 'succeeded') this.failed++;
     const onProgress = this.p.onProgress;
     if (onProgress !== undefined) onProgress({ done: this.done, failed: this.failed, total: this.p.total });
     this.settled(future as Task<unknown>);
@@ -284,11 +285,11 @@ class CollectRun extends MapRun {
     const c = this.concurrency();
     return Number.isFinite(c) ? 2 * c : Number.POSITIVE_INFINITY;
   }
-  protected track(task: Task<unknown>): void {
-    this.results[task._tag] = task;
+  protected track(task: Task<unknown>, index: number): void {
+    this.results[index] = task;
   }
   protected settled(task: Task<unknown>): void {
-    if (task.state === 'succeeded' || this.p.returnExceptions) this.results[task._tag] = task._outcome;
+    if (task._state === 'succeeded' || this.p.returnExceptions) this.results[task._tag] = task._outcome;
     else this.fail(task._outcome);
   }
   protected inFlight(): Iterable<AsyncFuture<unknown>> {
@@ -378,7 +379,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
     else this.running.add(task);
   }
   protected settled(task: Task<unknown>): void {
-    const failed = task.state !== 'succeeded' && !this.p.returnExceptions;
+    const failed = task._state !== 'succeeded' && !this.p.returnExceptions;
     if (!this.p.ordered) {
       this.running.delete(task);
       this.buffer.push(task);
@@ -445,7 +446,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
       }
       this.consumed++;
       const w = this.waiting.shift();
-      if (task.state === 'succeeded' || this.p.returnExceptions) {
+      if (task._state === 'succeeded' || this.p.returnExceptions) {
         w?.resolve({ done: false, value: task._outcome });
         this.pump();
       } else {
