@@ -91,11 +91,13 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   }
 
   /**
-   * The error of a failed (or cancelled: its `CancelledError`) future,
-   * `undefined` if it succeeded. Throws `InvalidStateError` while not done.
+   * The error of a failed future, `undefined` if it succeeded. Throws
+   * `InvalidStateError` while not done, and the future's `CancelledError` if
+   * it was cancelled (as Python's `Future.exception()` raises it).
    */
   exception(): unknown {
     if (!this.done()) throw new InvalidStateError(`future ${this.label()} is not done (state: ${this._state})`);
+    if (this._state === 'cancelled') throw this._outcome;
     return this._state === 'succeeded' ? undefined : this._outcome;
   }
 

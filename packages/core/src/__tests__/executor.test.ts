@@ -102,7 +102,7 @@ describe('submit', () => {
     expect(await rejection(future)).toBe(error);
     expect(future.state).toBe('cancelled');
     expect(future.cancelled()).toBe(true);
-    expect(future.exception()).toBe(error);
+    expect(() => future.exception()).toThrow(error); // a cancelled future raises its CancelledError
     expect(executor.getSnapshot()).toMatchObject({ failed: 0, cancelled: 1 });
   });
 
@@ -400,7 +400,14 @@ describe('signals', () => {
     const fn = vi.fn();
     const future = executor.submit(fn, { signal: AbortSignal.abort('early') });
     expect(future.state).toBe('cancelled');
-    expect((future.exception() as CancelledError).cause).toBe('early');
+    let thrown: unknown;
+    try {
+      future.exception();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(CancelledError);
+    expect((thrown as CancelledError).cause).toBe('early');
     expect(fn).not.toHaveBeenCalled();
     expect(executor.getSnapshot()).toMatchObject({ submitted: 1, cancelled: 1, queued: 0 });
   });
