@@ -469,6 +469,7 @@ export class AsyncExecutor implements AsyncDisposable {
   private run(task: Task<unknown>, attempt: Attempt): void {
     attempt.attempt++; // it started from the count of the attempts before it
     attempt.live = true;
+    attempt.started = true;
     task._state = 'running';
     this.nQueued--;
     this.nRunning++;
@@ -593,8 +594,9 @@ export class AsyncExecutor implements AsyncDisposable {
       attempt.live = false;
       clearTimer(attempt.timer);
       attempt.abort(error); // the slot stays taken until the task's promise settles
-    } else if (task._state === 'queued' && attempt !== undefined && attempt.slot && attempt.attempt === 0) {
-      // it held a slot while waiting for a token (an attempt that ran, timed out and still holds its slot keeps it)
+    } else if (task._state === 'queued' && attempt !== undefined && attempt.slot && !attempt.started) {
+      // it held a slot while waiting for a token, first attempt or retry (an attempt that ran, timed out
+      // and still holds its slot keeps it)
       this.releaseSlot(attempt);
       this.settle(task, 'cancelled', error);
       this.drain();

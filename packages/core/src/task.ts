@@ -55,6 +55,8 @@ export class Attempt implements TaskContext {
   live = false;
   /** still holds its worker slot: released only when the task's own promise settles */
   slot = true;
+  /** the task function was called for this attempt (false while it holds a slot waiting for a token) */
+  started = false;
   /** a semaphore permit held for this attempt */
   permit = false;
   timer: TimerHandle | undefined = undefined;

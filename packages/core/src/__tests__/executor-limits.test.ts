@@ -230,6 +230,24 @@ describe('executor rateLimit', () => {
     expect(maxInWindow(starts, 1000)).toBe(2);
   });
 
+  it('cancelling a retry that waits for a token frees its worker too', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 1000 } });
+    const a = executor.submit(
+      () => {
+        throw new Error('boom');
+      },
+      { retries: 1, retryDelay: 10, jitter: 'none' },
+    );
+    outcomeBox(a);
+    await vi.advanceTimersByTimeAsync(20); // the retry holds the only worker, waiting for the token due at 1000
+    expect(a.state).toBe('queued');
+    expect(a.cancel()).toBe(true);
+    const b = executor.submit(() => 'b');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(b.state).toBe('succeeded');
+    expect(executor.getSnapshot().workers.every((w) => w.taskId === undefined)).toBe(true);
+  });
+
   it('cancelling a task that waits for a token leaves the limiter’s queue and frees the worker', async () => {
     const limiter = new RateLimiter({ limit: 1, interval: 1000 });
     const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: limiter });
