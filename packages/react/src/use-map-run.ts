@@ -42,9 +42,7 @@ interface Entry<I, R> {
  * from the committed run's builds a new run (construction has no side
  * effects, so a render React throws away costs nothing); the commit records
  * it, an effect starts it, and the effect's cleanup cancels the old one
- * (deferred, for StrictMode). No state is set while rendering, so inputs that
- * are new on every render (a fresh `Set`, a generator) restart the run on
- * every commit instead of looping in render.
+ * (deferred, for StrictMode). No state is set while rendering.
  * @internal
  */
 export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: UseMapOptions) {
@@ -52,6 +50,7 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const executor = useResolvedExecutor(source);
   const latest = useRef(fn);
   const committed = useRef<Entry<I, Awaited<R>> | undefined>(undefined);
+  const restarts = useRef<Restarts>({ count: 0, counting: false });
   const [generation, setGeneration] = useState(0);
   const identity = key === undefined ? items : key;
   const create = (): Entry<I, Awaited<R>> => {
@@ -61,14 +60,14 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
     return { run, idle: run.getSnapshot(), executor, identity, generation, enabled };
   };
   const prev = committed.current;
-  const current =
+  const same =
     prev !== undefined &&
     prev.executor === executor &&
     prev.generation === generation &&
     prev.enabled === enabled &&
-    sameKey(prev.identity, identity)
-      ? prev
-      : create();
+    sameKey(prev.identity, identity);
+  if (!same && prev !== undefined) guardRestarts(restarts.current);
+  const current = same ? prev : create();
   useInsertionEffect(() => {
     latest.current = fn;
     committed.current = current;
@@ -88,4 +87,35 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const cancel = useCallback(() => run.cancel(), [run]);
   const restart = useCallback(() => setGeneration((g) => g + 1), []);
   return { snapshot, cancel, restart };
+}
+
+interface Restarts {
+  count: number;
+  counting: boolean;
+}
+
+/** Renders that replace the run within one synchronous stretch before it counts as a loop (StrictMode renders twice). */
+const MAX_RESTARTS = 10;
+
+/**
+ * Inputs that differ on every render (an inline array of new objects, a `new Map()`) restart the run on
+ * every commit, and starting a run re-renders at once, so React would loop until "Maximum update
+ * depth exceeded" after starting a few runs for nothing. Say what is wrong instead, sooner.
+ */
+function guardRestarts(restarts: Restarts): void {
+  restarts.count++;
+  if (!restarts.counting) {
+    restarts.counting = true;
+    queueMicrotask(() => {
+      restarts.count = 0;
+      restarts.counting = false;
+    });
+  }
+  if (restarts.count > MAX_RESTARTS) {
+    throw new Error(
+      'useMap/useAsCompleted: `items` (or `key`) changed on every render, restarting the run each time. ' +
+        'Arrays are compared element by element with Object.is, like a dependency array: an inline array of new objects, ' +
+        'a new Map or another new iterable differs every time. Memoize the input (useMemo) or pass options.key.',
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import { AsyncExecutor, CancelledError, RateLimiter, type TaskContext, TimeoutError } from '@fanout/core';
-import { act, renderHook } from '@testing-library/react';
-import type { ReactNode } from 'react';
+import { act, render, renderHook } from '@testing-library/react';
+import { Component, type ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExecutorProvider } from '../context.js';
 import { useMap } from '../use-map.js';
@@ -134,6 +134,41 @@ describe('useMap (StrictMode)', () => {
     expect(result.current[0]?.results).toEqual(['a', 'b']);
     expect(result.current[1]?.results).toEqual([0, 1, 2]);
     expect(seen.sort()).toEqual(['0', '1', '2', 'a', 'b']); // each item ran once
+  });
+
+  it('items that differ on every render (an inline array of new objects) fail with a clear error, not a loop', async () => {
+    const errors: unknown[] = [];
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    class Boundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+      override state = { failed: false };
+      static getDerivedStateFromError() {
+        return { failed: true };
+      }
+      override componentDidCatch(error: unknown) {
+        errors.push(error);
+      }
+      override render() {
+        return this.state.failed ? 'failed' : this.props.children;
+      }
+    }
+    const fn = vi.fn(async (o: { id: number }) => o.id);
+    function Inline({ ids }: { ids: number[] }) {
+      const { status } = useMap(
+        fn,
+        ids.map((id) => ({ id })),
+      );
+      return status;
+    }
+    const view = render(
+      <Boundary>
+        <Inline ids={[1, 2]} />
+      </Boundary>,
+    );
+    await tick();
+    log.mockRestore();
+    expect(view.container.textContent).toBe('failed');
+    expect(String(errors[0])).toMatch(/changed on every render.*Memoize the input \(useMemo\) or pass options\.key/);
+    expect(fn.mock.calls.length).toBeLessThan(20); // a handful of runs started, not a storm
   });
 
   it('a new array literal with the same elements does not restart; different elements do', async () => {
