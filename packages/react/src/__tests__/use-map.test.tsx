@@ -22,6 +22,29 @@ const double = async (ms: number) => {
   return ms * 2;
 };
 
+/** Catches what its subtree throws while rendering. */
+class Boundary extends Component<{ children: ReactNode; onError: (error: unknown) => void }, { failed: boolean }> {
+  override state = { failed: false };
+  static getDerivedStateFromError() {
+    return { failed: true };
+  }
+  override componentDidCatch(error: unknown) {
+    this.props.onError(error);
+  }
+  override render() {
+    return this.state.failed ? 'failed' : this.props.children;
+  }
+}
+
+/** Passes a new array of new objects on every render. */
+function InlineObjects({ fn, ids }: { fn: (o: { id: number }) => Promise<number>; ids: number[] }) {
+  const { status } = useMap(
+    fn,
+    ids.map((id) => ({ id })),
+  );
+  return status;
+}
+
 describe('useMap (StrictMode)', () => {
   it('fills results[i] as item i finishes, in input order', async () => {
     const { result } = renderHook(() => useMap(double, [40, 10, 20]));
@@ -139,29 +162,10 @@ describe('useMap (StrictMode)', () => {
   it('items that differ on every render (an inline array of new objects) fail with a clear error, not a loop', async () => {
     const errors: unknown[] = [];
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
-    class Boundary extends Component<{ children: ReactNode }, { failed: boolean }> {
-      override state = { failed: false };
-      static getDerivedStateFromError() {
-        return { failed: true };
-      }
-      override componentDidCatch(error: unknown) {
-        errors.push(error);
-      }
-      override render() {
-        return this.state.failed ? 'failed' : this.props.children;
-      }
-    }
     const fn = vi.fn(async (o: { id: number }) => o.id);
-    function Inline({ ids }: { ids: number[] }) {
-      const { status } = useMap(
-        fn,
-        ids.map((id) => ({ id })),
-      );
-      return status;
-    }
     const view = render(
-      <Boundary>
-        <Inline ids={[1, 2]} />
+      <Boundary onError={(error) => errors.push(error)}>
+        <InlineObjects fn={fn} ids={[1, 2]} />
       </Boundary>,
     );
     await tick();
