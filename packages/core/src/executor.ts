@@ -15,7 +15,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
 import { SignalWatch } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
-import type { Attempt, MapFn, TaskFn } from './task.js';
+import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
@@ -387,6 +387,10 @@ export class AsyncExecutor implements AsyncDisposable {
         const waiter = semaphore.enqueue(() => {
           granted = true;
           extra.waiter = undefined;
+          if (task._state !== 'queued') {
+            semaphore.release(); // settled meanwhile: the permit goes to the next waiter
+            return;
+          }
           extra.permit = true;
           this.aside.delete(task);
           this.queue.unshift(task);
@@ -573,16 +577,21 @@ export class AsyncExecutor implements AsyncDisposable {
     const group = attempt.task._group;
     if (group !== undefined) {
       group.active--;
-      // Wake one task that was parked because the group was full.
-      while (group.parked.length > 0) {
-        const next = group.parked.shift() as Task<unknown>;
-        if (next._state !== 'queued') continue;
-        this.aside.delete(next);
-        this.queue.unshift(next);
-        break;
-      }
+      this.unpark(group);
     }
     this.changed();
+  }
+
+  /** A map's limit has room: wake one task parked because it was full (back to the front of the queue). */
+  private unpark(group: Group): void {
+    if (group.active >= group.limit) return;
+    while (group.parked.length > 0) {
+      const next = group.parked.shift() as Task<unknown>;
+      if (next._state !== 'queued') continue;
+      this.aside.delete(next);
+      this.queue.unshift(next);
+      return;
+    }
   }
 
   /** @internal `future.cancel()` lands here */
@@ -617,20 +626,24 @@ export class AsyncExecutor implements AsyncDisposable {
     else if (state === 'failed') this.nFailed++;
     else this.nCancelled++;
     const extra = task._extra;
+    let permit = false;
     if (extra !== undefined) {
       clearTimer(extra.retryTimer);
       extra.waiter?.cancel();
       extra.waiter = undefined;
-      if (extra.permit) {
-        extra.permit = false;
-        task._opts.semaphore?.release();
-      }
+      permit = extra.permit;
+      extra.permit = false;
     }
+    const group = task._group;
     // Tasks aside (retrying, waiting for a permit, parked by a map's limit) have extra state or a group.
-    if (extra !== undefined || task._group !== undefined) this.aside.delete(task);
+    if (extra !== undefined || group !== undefined) this.aside.delete(task);
     if (task._opts.signal !== undefined) this.signals.delete(task._opts.signal, task);
     task._fn = undefined;
+    // Settled first: what the releases below wake (a semaphore waiter drains the queue) must not start this task.
     task._settle(state, outcome);
+    if (permit) task._opts.semaphore?.release();
+    // A queued task may have been the one woken for a free place in its map's limit: pass the wake-up on.
+    if (group !== undefined && from === 'queued') this.unpark(group);
     if (this.events.listening)
       this.events.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
     this.changed();

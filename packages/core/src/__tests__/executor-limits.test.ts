@@ -97,6 +97,50 @@ describe('semaphore option', () => {
   });
 });
 
+describe('semaphore option: a task cancelled while the permit is on its way', () => {
+  it('never starts, and the counts add up (the permit released on settling must not drain it)', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    await semaphore.acquire(); // held outside the executor
+    let ran = false;
+    const t = executor.submit(
+      () => {
+        ran = true;
+      },
+      { semaphore },
+    );
+    const w = executor.submit(() => 'w', { semaphore });
+    const b = executor.submit(() => sleep(10)); // takes the only worker
+    setTimeout(() => semaphore.release(), 5); // the permit goes to t, which then waits for the worker
+    b.addDoneCallback(() => t.cancel());
+    await vi.advanceTimersByTimeAsync(50);
+    expect(ran).toBe(false);
+    expect(t.state).toBe('cancelled');
+    expect(w.state).toBe('succeeded');
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, running: 0, succeeded: 2, cancelled: 1, submitted: 3 });
+    expect(semaphore.available).toBe(1);
+    await expect(executor.onIdle()).resolves.toBeUndefined();
+  });
+
+  it('gives its permit back, also when the queue is ordered by priority', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    await semaphore.acquire();
+    const t = executor.submit(() => 't', { semaphore });
+    executor.submit(() => sleep(5), { semaphore });
+    const b1 = executor.submit(() => sleep(10));
+    executor.submit(() => sleep(20));
+    executor.submit(() => 'low', { priority: -1 }); // the queue becomes a heap
+    setTimeout(() => semaphore.release(), 5);
+    b1.addDoneCallback(() => t.cancel());
+    await vi.advanceTimersByTimeAsync(100);
+    const later = executor.submit(() => 'later', { semaphore });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(later.state).toBe('succeeded');
+    expect([semaphore.available, semaphore.waiting]).toEqual([1, 0]);
+  });
+});
+
 describe('executor rateLimit', () => {
   it('every start takes a token: limit 2 / 1000 ms → starts at 0, 0, 1000, 1000, 2000, 2000', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: { limit: 2, interval: 1000 } });

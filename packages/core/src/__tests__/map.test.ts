@@ -567,6 +567,35 @@ describe('mapIter', () => {
   });
 });
 
+describe('mapIter: a woken item cancelled before it starts', () => {
+  it('passes its place in maxConcurrency on: a parked retry still runs', async () => {
+    // Item 0's retry parks behind item 2; item 1 fails, waking item 2, which the failure then cancels.
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const it = executor.mapIter(
+      async (i: number, { attempt }: TaskContext) => {
+        await sleep(10);
+        if (i === 0 && attempt === 1) throw new Error('e0');
+        if (i === 1) throw new Error('e1');
+        return i;
+      },
+      [0, 1, 2, 3],
+      {
+        maxConcurrency: 1,
+        retries: 1,
+        retryDelay: 1,
+        jitter: 'none',
+        bufferSize: 3,
+        retryIf: (e) => (e as Error).message === 'e0',
+      },
+    );
+    const first = outcome(it.next());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await first).toEqual({ ok: true, value: { done: false, value: 0 } });
+    expect(await rejection(it.next())).toMatchObject({ message: 'e1' });
+    await executor.shutdown();
+  });
+});
+
 describe('filter', () => {
   it('keeps the items whose predicate holds, in input order', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 3 });
