@@ -221,6 +221,9 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
       stop();
       ready.length = 0;
       yielded = total;
+      const w = waiter; // a next() still waiting ends too
+      waiter = undefined;
+      w?.resolve({ done: true, value: undefined });
       return Promise.resolve({ done: true, value: value as F });
     },
   };

@@ -257,6 +257,15 @@ describe('wait', () => {
 });
 
 describe('asCompleted', () => {
+  it('return() while a next() is pending ends that next() too', async () => {
+    const executor = new AsyncExecutor();
+    const iterator = asCompleted([executor.submit(() => sleep(100))]);
+    const pending = outcome(iterator.next());
+    await expect(iterator.return?.()).resolves.toEqual({ done: true, value: undefined });
+    expect(await pending).toEqual({ ok: true, value: { done: true, value: undefined } });
+    await executor.shutdown({ cancelFutures: true });
+  });
+
   it('yields every future once, already-done ones first, then in completion order', async () => {
     // cf-taskpool tests/test_as_completed.py::test_no_timeout
     const executor = pool();
