@@ -14,7 +14,7 @@ import {
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
 import { SignalWatch } from './signals.js';
-import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
+import type { ExecutorSnapshot, TaskEvent, TaskEventType } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
@@ -296,7 +296,7 @@ export class AsyncExecutor implements AsyncDisposable {
     const task = new Task<unknown>(fn, arg, opts);
     this.nSubmitted++;
     this.nQueued++;
-    if (this.events.listening) this.events.emit('queued', task, undefined);
+    if (this.events.listening) this.emit('queued', task, undefined);
     const signal = opts.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
@@ -478,7 +478,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.nQueued--;
     this.nRunning++;
     this.pool.started(attempt.workerId, now());
-    if (this.events.listening) this.events.emit('started', task, undefined);
+    if (this.events.listening) this.emit('started', task, undefined);
     this.changed();
     const timeout = task._opts.timeout;
     if (timeout !== undefined) attempt.timer = setTimer(() => this.onTimeout(task, attempt, timeout), timeout);
@@ -551,7 +551,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.nRunning--;
     this.nRetrying++;
     this.aside.add(task);
-    if (this.events.listening) this.events.emit('retry', task, attempt.workerId, error, delayMs);
+    if (this.events.listening) this.emit('retry', task, attempt.workerId, error, delayMs);
     this.changed();
     const extra = task.extra();
     extra.retryTimer = setTimer(() => {
@@ -644,8 +644,15 @@ export class AsyncExecutor implements AsyncDisposable {
     if (permit) task._opts.semaphore?.release();
     // A queued task may have been the one woken for a free place in its map's limit: pass the wake-up on.
     if (group !== undefined && from === 'queued') this.unpark(group);
-    if (this.events.listening)
-      this.events.emit(state, task, task._ctx?.workerId, state === 'succeeded' ? undefined : outcome);
+    if (this.events.listening) {
+      const attempt = task._ctx; // the worker of the last attempt that ran, if any ran
+      this.emit(
+        state,
+        task,
+        attempt?.started ? attempt.workerId : undefined,
+        state === 'succeeded' ? undefined : outcome,
+      );
+    }
     this.changed();
     this.wakeIdle();
   }
@@ -681,6 +688,18 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   // ---- internals: observation ------------------------------------------------
+
+  /** Deliver a task event; a listener reading `getSnapshot()` sees the state the event reports. */
+  private emit(
+    type: TaskEventType,
+    task: Task<unknown>,
+    workerId: number | undefined,
+    error?: unknown,
+    delayMs?: number,
+  ): void {
+    this.snapshot = undefined;
+    this.events.emit(type, task, workerId, error, delayMs);
+  }
 
   private changed(): void {
     this.snapshot = undefined;

@@ -6,7 +6,15 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AsyncExecutor, CancelledError, HttpError, RateLimiter, Semaphore, type TaskContext } from '../index.js';
+import {
+  AsyncExecutor,
+  CancelledError,
+  HttpError,
+  RateLimiter,
+  Semaphore,
+  type TaskContext,
+  type TaskEvent,
+} from '../index.js';
 import { Gauge, outcomeBox, sleep } from './test-utils.js';
 
 /** Largest number of times inside any half-open window (t − interval, t]. */
@@ -272,6 +280,19 @@ describe('executor rateLimit', () => {
     expect(await Promise.all(futures)).toEqual([0, 1, 2, 3]);
     expect(starts[0]).toBe(10);
     expect(maxInWindow(starts, 1000)).toBe(2);
+  });
+
+  it('a task cancelled while it waited for a token ends with no worker in its event (it never ran)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2, rateLimit: { limit: 1, interval: 1000 } });
+    const events: TaskEvent[] = [];
+    executor.onEvent((e) => events.push(e));
+    executor.submit(() => sleep(10));
+    const waiting = executor.submit(() => 'never');
+    await vi.advanceTimersByTimeAsync(1);
+    waiting.cancel();
+    const cancelled = events.find((e) => e.taskId === waiting.id && e.type === 'cancelled');
+    expect(cancelled).toMatchObject({ attempt: 0, workerId: undefined });
+    await executor.shutdown({ cancelFutures: true });
   });
 
   it('cancelling a retry that waits for a token frees its worker too', async () => {

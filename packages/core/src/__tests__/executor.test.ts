@@ -592,6 +592,28 @@ describe('subscribe', () => {
 });
 
 describe('onEvent', () => {
+  it('a listener reading getSnapshot() sees the state the event reports', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    executor.getSnapshot(); // a cached snapshot exists, as after a render
+    const seen: string[] = [];
+    executor.onEvent((e) => {
+      const s = executor.getSnapshot();
+      seen.push(`${e.type} submitted=${s.submitted} running=${s.running} queued=${s.queued} cancelled=${s.cancelled}`);
+    });
+    const a = executor.submit(() => new Promise(() => {}));
+    executor.getSnapshot();
+    executor.submit(() => 'b'); // queued behind a
+    executor.getSnapshot();
+    a.cancel();
+    await flush();
+    expect(seen).toEqual([
+      'queued submitted=1 running=0 queued=1 cancelled=0',
+      'started submitted=1 running=1 queued=0 cancelled=0',
+      'queued submitted=2 running=1 queued=1 cancelled=0',
+      'cancelled submitted=2 running=0 queued=1 cancelled=1',
+    ]);
+  });
+
   function record(executor: AsyncExecutor): Map<number, TaskEvent[]> {
     const byTask = new Map<number, TaskEvent[]>();
     executor.onEvent((e) => {
