@@ -192,6 +192,7 @@ export async function batchProcess<I, R>(
   if (onBatchComplete !== undefined) checkFunction('onBatchComplete', onBatchComplete);
   const batches = batched(items as Iterable<I>, batchSize) as Iterable<I[]> | AsyncIterable<I[]>;
   return withExecutor(maxConcurrent, async (executor) => {
+    executor.prepare(processor, [], mapOptions); // every map option checked now, not at the first batch
     const results: (Awaited<R> | Error)[] = [];
     let index = 0;
     for await (const batch of batches) {

@@ -474,6 +474,21 @@ describe('throttle', () => {
 });
 
 describe('batchProcess', () => {
+  it('rejects bad map options before any item is pulled, even with no items', async () => {
+    let pulled = 0;
+    async function* slow() {
+      pulled++;
+      await sleep(1000);
+      yield 1;
+    }
+    const processor = async (x: number) => x;
+    await expect(batchProcess([], processor, { retries: -1 })).rejects.toThrow(RangeError);
+    await expect(batchProcess([], processor, { bogus: 1 } as never)).rejects.toThrow(TypeError);
+    const late = batchProcess(slow(), processor, { retries: -1 });
+    await expect(late).rejects.toThrow(/retries/);
+    expect(pulled).toBe(0);
+  });
+
   it('returns results in input order and calls onBatchComplete(results, index) once per batch, in order', async () => {
     // lionfuncs test_batch_process: ordering and per-batch callback
     const calls: [number[], number, number][] = [];
