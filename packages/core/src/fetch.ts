@@ -14,6 +14,13 @@ export interface FetchTaskOptions<P extends FetchParse = FetchParse> {
 
 type Parsed<P extends FetchParse, T> = P extends 'text' ? string : P extends 'response' ? Response : T;
 
+/** The three HTTP date forms (RFC 9110 §5.6.7): a month name, a year of 2 or 4 digits, and hh:mm:ss. */
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+const HTTP_DATE = new RegExp(
+  `^(?:(?:[a-z]{3,9}, ?)?\\d{1,2}[ -]${MONTH}[ -]\\d{2,4} \\d{2}:\\d{2}:\\d{2} GMT|[a-z]{3} ${MONTH} +\\d{1,2} \\d{2}:\\d{2}:\\d{2} \\d{4})$`,
+  'i',
+);
+
 /**
  * Milliseconds a `Retry-After` header asks for: delta-seconds (`"120"`, or
  * leniently `"1.5"`) or an HTTP date (`"Wed, 21 Oct 2026 07:28:00 GMT"`,
@@ -24,8 +31,9 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
   const text = value.trim();
   // delta-seconds; a fraction ("1.5", which some servers send) is honoured too, rounded up to the ms
   if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
-  // An HTTP date always names its month; without this check V8's lenient Date.parse reads "-5" or "+3" as a day in 2001.
-  if (!/[a-z]/i.test(text)) return undefined;
+  // An HTTP date (IMF-fixdate, RFC 850 or asctime) names a month and carries hh:mm:ss; without this check
+  // V8's lenient Date.parse reads "-5", "+3" or "soon 5" as a day in 2001.
+  if (!HTTP_DATE.test(text)) return undefined;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
@@ -49,7 +57,7 @@ export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>> {
   if (init !== undefined) checkObject('init', init);
   if (options !== undefined) checkObject('options', options);
-  const parse = checkOneOf('parse', options?.parse ?? 'json', PARSES);
+  const parse = checkOneOf('parse', options?.parse === undefined ? 'json' : options.parse, PARSES);
   return async ({ signal }) => {
     const own = init?.signal;
     let response: Response;

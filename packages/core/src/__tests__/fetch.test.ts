@@ -176,6 +176,12 @@ async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
 describe('parseRetryAfter', () => {
   const now = Date.UTC(2026, 9, 21, 7, 28, 0); // a whole second, as HTTP dates are
 
+  it('reads only real HTTP dates: anything else a lenient Date.parse would accept is unreadable', () => {
+    expect(parseRetryAfter('Wednesday, 21-Oct-26 07:28:05 GMT', now)).toBe(5000); // RFC 850
+    expect(parseRetryAfter('Wed Oct 21 07:28:05 2026', now)).toBeGreaterThanOrEqual(0); // asctime (local time)
+    for (const junk of ['soon 5', 'x 2024', 'tomorrow', 'Oct 2026']) expect(parseRetryAfter(junk, now)).toBeUndefined();
+  });
+
   it('reads delta-seconds', () => {
     expect(parseRetryAfter('120')).toBe(120_000);
     expect(parseRetryAfter('0')).toBe(0);

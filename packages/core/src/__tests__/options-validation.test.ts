@@ -300,6 +300,8 @@ describe('utilities', () => {
   it('throttle and fetchTask validate their arguments', () => {
     expect(() => throttle(bad<() => number>('f'), { limit: 1, interval: 1 })).toThrow(TypeError);
     expect(() => fetchTask('http://x', undefined, bad<{ parse: 'json' }>({ parse: 'xml' }))).toThrow(/parse.*"xml"/);
+    // null is never "use the default"
+    expect(() => fetchTask('http://x', undefined, bad<{ parse: 'json' }>({ parse: null }))).toThrow(/parse.*null/);
     expect(() => fetchTask('http://x', bad<RequestInit>('GET'))).toThrow(TypeError);
   });
 });
