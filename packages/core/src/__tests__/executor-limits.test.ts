@@ -15,19 +15,7 @@ import {
   type TaskContext,
   type TaskEvent,
 } from '../index.js';
-import { Gauge, outcomeBox, sleep } from './test-utils.js';
-
-/** Largest number of times inside any half-open window (t − interval, t]. */
-function maxInWindow(times: readonly number[], interval: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[lo] as number) <= (sorted[hi] as number) - interval) lo++;
-    max = Math.max(max, hi - lo + 1);
-  }
-  return max;
-}
+import { Gauge, maxInWindow, outcomeBox, sleep } from './test-utils.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });

@@ -30,6 +30,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { maxInWindow as busiestWindow } from './test-utils.js';
 
 export type Fault =
   /** 200 with a JSON body at once */
@@ -281,15 +282,9 @@ export async function startFaultServer(options: FaultServerOptions): Promise<Fau
       return maxInFlightRaw;
     },
     maxInWindow(windowMs: number, by: 'arrivedAt' | 'sentAt' = 'arrivedAt'): number {
-      const times = records.map((r) => r[by] ?? Number.NaN).sort((a, b) => a - b);
+      const times = records.map((r) => r[by] ?? Number.NaN);
       if (times.some(Number.isNaN)) throw new Error(`maxInWindow: some requests have no ${by}`);
-      let best = 0;
-      let lo = 0;
-      for (let hi = 0; hi < times.length; hi++) {
-        while ((times[lo] as number) <= (times[hi] as number) - windowMs) lo++;
-        best = Math.max(best, hi - lo + 1);
-      }
-      return best;
+      return busiestWindow(times, windowMs);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

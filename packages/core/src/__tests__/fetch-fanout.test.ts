@@ -13,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AsyncExecutor, fetchTask, type TaskEvent } from '../index.js';
+import { maxInWindow } from './test-utils.js';
 
 const N = 200;
 const MAX_WORKERS = 8;
@@ -101,18 +102,6 @@ async function startServer(): Promise<FanoutServer> {
         server.closeAllConnections();
       }),
   };
-}
-
-/** Largest number of times inside any half-open window (t − width, t]. */
-function maxInWindow(times: readonly number[], width: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while ((sorted[lo] as number) <= (sorted[hi] as number) - width) lo++;
-    max = Math.max(max, hi - lo + 1);
-  }
-  return max;
 }
 
 let srv: FanoutServer;

@@ -17,22 +17,7 @@ import {
   type TaskEvent,
   TimeoutError,
 } from '../index.js';
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** Observe a promise without ever leaving a rejection unhandled. */
-function outcome<T>(p: PromiseLike<T>): { current: Outcome<T> | undefined } {
-  const box: { current: Outcome<T> | undefined } = { current: undefined };
-  p.then(
-    (value) => {
-      box.current = { ok: true, value };
-    },
-    (error: unknown) => {
-      box.current = { ok: false, error };
-    },
-  );
-  return box;
-}
+import { outcomeBox } from './test-utils.js';
 
 function http(status: number, retryAfterMs?: number): HttpError {
   return new HttpError({ status, statusText: `status ${status}`, url: 'http://x/y', retryAfterMs });
@@ -63,7 +48,7 @@ describe('attempt schedule', () => {
       },
       { retries: 3, retryDelay: 100, backoff: 2, jitter: 'none' },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.advanceTimersByTimeAsync(99);
     expect(times).toEqual([0]);
     await vi.advanceTimersByTimeAsync(1);
@@ -110,7 +95,7 @@ describe('attempt schedule', () => {
       calls++;
       throw new Error('once');
     });
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(calls).toBe(1);
     expect(result.current).toMatchObject({ ok: false });
@@ -144,7 +129,7 @@ describe('attempt schedule', () => {
       },
       { retries: 4, retryDelay: 100, backoff: 10, maxRetryDelay: 500, jitter: 'none' },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(result.current?.ok).toBe(false);
     expect(delays).toEqual([100, 500, 500, 500]);
@@ -161,7 +146,7 @@ describe('attempt schedule', () => {
       },
       { retries: 3, retryDelay: 250, backoff: 1, jitter: 'none' },
     );
-    outcome(future);
+    outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(times).toEqual([0, 250, 500, 750]);
   });
@@ -281,7 +266,7 @@ describe('retryIf', () => {
         },
       },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(seen).toEqual([
       [errors[0], 1],
@@ -302,7 +287,7 @@ describe('retryIf', () => {
       },
       { retries: 2, retryDelay: 1, jitter: 'none', retryIf },
     );
-    outcome(future);
+    outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(retryIf.mock.calls.map((c: unknown[]) => c[1])).toEqual([1, 2]);
     expect(future.attempt).toBe(3);
@@ -323,7 +308,7 @@ describe('retryIf', () => {
         },
       },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(result.current).toEqual({ ok: false, error: boom });
     expect(future.attempt).toBe(1);
@@ -365,7 +350,7 @@ describe('retryIf', () => {
       },
       { retries: 3, retryDelay: 10, jitter: 'none' },
     );
-    outcome(future);
+    outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(calls).toBe(expected);
     expect(future.done()).toBe(true);
@@ -468,7 +453,7 @@ describe('the final failure', () => {
       },
       { retries: 2, retryDelay: 5, jitter: 'none' },
     );
-    const result = outcome(future);
+    const result = outcomeBox(future);
     await vi.runAllTimersAsync();
     expect(errors).toHaveLength(3);
     expect(result.current?.ok).toBe(false);
@@ -487,7 +472,7 @@ describe('the final failure', () => {
       last[0] = error;
       throw error;
     };
-    const rejected = outcome(executor.map(fn, [0, 1, 2], { retries: 2, retryDelay: 10, jitter: 'none' }));
+    const rejected = outcomeBox(executor.map(fn, [0, 1, 2], { retries: 2, retryDelay: 10, jitter: 'none' }));
     await vi.runAllTimersAsync();
     expect(rejected.current).toEqual({ ok: false, error: last[0] });
     expect((last[0] as Error).message).toBe('item 1 attempt 3');
@@ -510,9 +495,9 @@ describe('defaults: executor, per task, per map item', () => {
       (times[key] as number[]).push(Date.now());
       throw new Error(key);
     };
-    outcome(executor.submit(failing('inherit')));
-    outcome(executor.submit(failing('noRetry'), { retries: 0 }));
-    outcome(executor.submit(failing('shorter'), { retryDelay: 10 }));
+    outcomeBox(executor.submit(failing('inherit')));
+    outcomeBox(executor.submit(failing('noRetry'), { retries: 0 }));
+    outcomeBox(executor.submit(failing('shorter'), { retryDelay: 10 }));
     await vi.runAllTimersAsync();
     expect(times.inherit).toEqual([0, 50, 200]);
     expect(times.noRetry).toEqual([0]);
@@ -524,13 +509,13 @@ describe('defaults: executor, per task, per map item', () => {
     const executor = new AsyncExecutor({ retries: 3, retryDelay: 1, jitter: 'none', retryIf: executorRetryIf });
     let a = 0;
     let b = 0;
-    outcome(
+    outcomeBox(
       executor.submit(() => {
         a++;
         throw new Error('a');
       }),
     );
-    outcome(
+    outcomeBox(
       executor.submit(
         () => {
           b++;
@@ -554,7 +539,7 @@ describe('defaults: executor, per task, per map item', () => {
       return i;
     };
     // retries: 1 for this map → each item gets 2 attempts, retryDelay from the map (20, backoff 2 from defaults).
-    const mapped = outcome(executor.map(fn, [0, 1, 2], { retries: 1, retryDelay: 20, returnExceptions: true }));
+    const mapped = outcomeBox(executor.map(fn, [0, 1, 2], { retries: 1, retryDelay: 20, returnExceptions: true }));
     await vi.runAllTimersAsync();
     expect(mapped.current?.ok).toBe(true);
     for (const i of [0, 1, 2]) expect(starts.get(i)).toEqual([0, 20]);
@@ -638,7 +623,7 @@ describe('while waiting to retry', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(future.state).toBe('retrying');
     expect(vi.getTimerCount()).toBe(1);
-    const result = outcome(future);
+    const result = outcomeBox(future);
     expect(future.cancel('stop')).toBe(true);
     // synchronously settled
     expect(future.state).toBe('cancelled');

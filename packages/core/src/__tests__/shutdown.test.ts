@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, ExecutorShutdownError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
-import { deferred, flush, outcome, rejection, sleep, soon, useFakeTimers, withTime } from './test-utils.js';
+import { deferred, flush, isSettled, outcome, rejection, sleep, soon, useFakeTimers, withTime } from './test-utils.js';
 
 useFakeTimers();
 
@@ -11,17 +11,6 @@ const aabs = async (x: number) => {
   await sleep(10);
   return Math.abs(x);
 };
-
-/** Resolves to true once `p` has settled, without moving time. */
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  void p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await flush();
-  return settled;
-}
 
 describe('shutdown', () => {
   it('submit, map, mapIter and filter after shutdown fail with ExecutorShutdownError', async () => {

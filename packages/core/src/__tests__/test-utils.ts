@@ -202,3 +202,26 @@ export async function soon<T>(p: PromiseLike<T>, limit = 10_000): Promise<T> {
   if (!r.ok) throw r.error;
   return r.value;
 }
+
+/** Resolves to true once `p` has settled, without moving time. */
+export async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await flush();
+  return settled;
+}
+
+/** Largest number of times inside any half-open window (t − width, t]. */
+export function maxInWindow(times: readonly number[], width: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  let lo = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while ((sorted[lo] as number) <= (sorted[hi] as number) - width) lo++;
+    max = Math.max(max, hi - lo + 1);
+  }
+  return max;
+}

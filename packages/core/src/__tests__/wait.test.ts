@@ -9,6 +9,7 @@ import {
   deferred,
   exceptionFuture,
   flush,
+  isSettled,
   OSError,
   outcome,
   rejection,
@@ -40,17 +41,6 @@ const waitFor = (gate: Promise<void>) => async () => {
  * a thenable), so the loop variable must be cast back.
  */
 const asFuture = <T>(value: T) => value as unknown as AsyncFuture<T>;
-
-/** Resolves to true once `p` has settled, without moving time. */
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  void p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await flush();
-  return settled;
-}
 
 describe('wait', () => {
   it('duplicates count once', async () => {
