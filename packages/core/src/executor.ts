@@ -14,7 +14,7 @@ import {
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
 import { SignalWatch } from './signals.js';
-import type { ExecutorSnapshot, TaskEvent, TaskEventType } from './snapshot.js';
+import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
@@ -690,15 +690,9 @@ export class AsyncExecutor implements AsyncDisposable {
   // ---- internals: observation ------------------------------------------------
 
   /** Deliver a task event; a listener reading `getSnapshot()` sees the state the event reports. */
-  private emit(
-    type: TaskEventType,
-    task: Task<unknown>,
-    workerId: number | undefined,
-    error?: unknown,
-    delayMs?: number,
-  ): void {
+  private emit(...event: Parameters<TaskEvents['emit']>): void {
     this.snapshot = undefined;
-    this.events.emit(type, task, workerId, error, delayMs);
+    this.events.emit(...event);
   }
 
   private changed(): void {
