@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS } from '../scripts/chromium-args.mjs';
 
 // bench/, whether this file runs as is (bench/browser.mjs) or bundled into bench/.out/react.mjs.
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -22,17 +23,7 @@ const DEMO = join(ROOT, 'apps', 'demo');
 /** Where the scenario builds the demo (not apps/demo/dist, which the e2e tests rebuild and empty concurrently). */
 export const DEMO_OUT = join(BENCH, '.out', 'react-demo');
 
-/** The flags this repository launches Chromium with (see playwright.config.ts and /work/shared/toolchain.md). */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM_ARGS };
 
 export const NO_CHROMIUM = 'no Chromium (run node scripts/ensure-chromium.mjs)';
 
