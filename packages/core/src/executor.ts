@@ -213,6 +213,7 @@ export class AsyncExecutor implements AsyncDisposable {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
+    this.returnPermits();
     this.changed();
   }
 
@@ -392,7 +393,7 @@ export class AsyncExecutor implements AsyncDisposable {
             return;
           }
           extra.permit = true;
-          this.aside.delete(task);
+          // Queued again, and still aside until it takes a slot: a pause() before then finds it there.
           this.queue.unshift(task);
           this.drain();
         });
@@ -409,6 +410,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (task._extra?.permit) {
       task._extra.permit = false;
       attempt.permit = true;
+      this.aside.delete(task);
     }
     if (task._group !== undefined) task._group.active++;
     task._ctx = attempt;
@@ -591,6 +593,37 @@ export class AsyncExecutor implements AsyncDisposable {
       this.aside.delete(next);
       this.queue.unshift(next);
       return;
+    }
+  }
+
+  /**
+   * Paused: queued tasks let go of the semaphores they wait on or hold without running (a permit granted
+   * while every worker was busy), so tasks of other executors sharing them are not held up. They stay
+   * queued, in order; `resume()` asks for the permits again.
+   */
+  private returnPermits(): void {
+    const waiting: Task<unknown>[] = [];
+    const holding: Task<unknown>[] = [];
+    for (const task of this.aside) {
+      const extra = task._extra;
+      // A task waiting for a rate-limit token has a waiter too, but it holds a worker slot.
+      if (task._state !== 'queued' || extra === undefined || task._ctx?.slot) continue;
+      if (extra.waiter !== undefined) waiting.push(task);
+      else if (extra.permit) holding.push(task); // already back in the queue
+    }
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      const task = waiting[i] as Task<unknown>;
+      const extra = task.extra();
+      extra.waiter?.cancel();
+      extra.waiter = undefined;
+      this.aside.delete(task);
+      this.queue.unshift(task);
+    }
+    // Released last: with every waiter of this executor gone, the permits go to others.
+    for (const task of holding) {
+      task.extra().permit = false;
+      this.aside.delete(task);
+      task._opts.semaphore?.release();
     }
   }
 

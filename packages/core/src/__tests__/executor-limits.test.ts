@@ -137,6 +137,73 @@ describe('semaphore option: a task cancelled while the permit is on its way', ()
   });
 });
 
+describe('semaphore option: a paused executor holds no permits', () => {
+  it('its tasks leave the semaphore’s queue, so another executor sharing it goes ahead; resume asks again in order', async () => {
+    const semaphore = new Semaphore(1);
+    const paused = new AsyncExecutor({ maxWorkers: 4 });
+    const other = new AsyncExecutor({ maxWorkers: 4 });
+    const log: string[] = [];
+    const job = (name: string, ms: number) => () => {
+      log.push(`${name}@${Date.now()}`);
+      return sleep(ms);
+    };
+    other.submit(job('x', 10), { semaphore }); // holds the permit until 10
+    const a = paused.submit(job('a', 10), { semaphore });
+    const b = paused.submit(job('b', 10), { semaphore });
+    expect(semaphore.waiting).toBe(2);
+    paused.pause();
+    expect(semaphore.waiting).toBe(0);
+    expect(paused.getSnapshot()).toMatchObject({ queued: 2, running: 0 });
+    const y = other.submit(job('y', 10), { semaphore });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(y.state).toBe('succeeded');
+    expect(log).toEqual(['x@0', 'y@10']);
+    expect([a.state, b.state]).toEqual(['queued', 'queued']);
+    paused.resume();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(log).toEqual(['x@0', 'y@10', 'a@50', 'b@60']);
+    expect([semaphore.available, semaphore.waiting]).toEqual([1, 0]);
+  });
+
+  it('a permit granted while every worker was busy is given back on pause, not kept until resume', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const holder = await semaphore.acquire().then(() => 'outside');
+    const t = executor.submit(() => 't', { semaphore }); // waits for the permit, holding no worker
+    executor.submit(() => sleep(20)); // takes the only worker
+    semaphore.release(); // the permit goes to t, which now waits for the worker
+    expect([holder, semaphore.available, semaphore.waiting]).toEqual(['outside', 0, 0]);
+    executor.pause();
+    expect(semaphore.available).toBe(1);
+    await semaphore.acquire(); // somebody else can have it now
+    semaphore.release();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(t.state).toBe('queued');
+    executor.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.state).toBe('succeeded');
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, running: 0, succeeded: 2 });
+    expect([semaphore.available, semaphore.waiting]).toEqual([1, 0]);
+  });
+
+  it('cancelling everything while paused after giving permits back settles every task once', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    await semaphore.acquire();
+    const tasks = [0, 1, 2].map((i) => executor.submit(() => i, { semaphore }));
+    executor.submit(() => sleep(20));
+    semaphore.release(); // tasks[0] holds the permit, waiting for the worker
+    executor.pause();
+    const settled: number[] = [];
+    for (const t of tasks) t.addDoneCallback(() => settled.push(t.id));
+    executor.cancelAll();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(settled.sort()).toEqual(tasks.map((t) => t.id).sort());
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, running: 0, cancelled: 4 });
+    expect([semaphore.available, semaphore.waiting]).toEqual([1, 0]);
+  });
+});
+
 describe('executor rateLimit', () => {
   it('every start takes a token: limit 2 / 1000 ms → starts at 0, 0, 1000, 1000, 2000, 2000', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 10, rateLimit: { limit: 2, interval: 1000 } });
