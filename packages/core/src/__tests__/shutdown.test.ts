@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, ExecutorShutdownError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
-import { deferred, flush, isSettled, outcome, rejection, sleep, soon, useFakeTimers, withTime } from './test-utils.js';
+import { deferred, isSettled, outcome, rejection, sleep, soon, useFakeTimers, withTime } from './test-utils.js';
 
 useFakeTimers();
 
