@@ -8,7 +8,6 @@ import {
   cancelledFuture,
   deferred,
   exceptionFuture,
-  flush,
   isSettled,
   OSError,
   outcome,
