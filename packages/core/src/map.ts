@@ -253,7 +253,7 @@ abstract class MapRun {
     this.closed = true;
     this.unregister();
     this.p.signal?.removeEventListener('abort', this.abort);
-    for (const future of [...this.inFlight()]) future.cancel();
+    if (this.unfinished > 0) for (const future of [...this.inFlight()]) future.cancel();
     if (!this.sourceDone) {
       this.sourceDone = true;
       try {
