@@ -1,7 +1,7 @@
 import { CancelledError, HttpError } from './errors.js';
 import type { TaskContext } from './task.js';
 import { now } from './time.js';
-import { checkObject, checkOneOf } from './validate.js';
+import { checkKeys, checkObject, checkOneOf } from './validate.js';
 
 /** How `fetchTask` reads a successful response. */
 export type FetchParse = 'json' | 'text' | 'response';
@@ -39,6 +39,7 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
 }
 
 const PARSES: readonly FetchParse[] = ['json', 'text', 'response'];
+const KEYS: ReadonlySet<string> = new Set(['parse']);
 
 /**
  * A task function that calls `fetch` with the task's signal (so cancel,
@@ -56,7 +57,10 @@ export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
   options?: FetchTaskOptions<P>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>> {
   if (init !== undefined) checkObject('init', init);
-  if (options !== undefined) checkObject('options', options);
+  if (options !== undefined) {
+    checkObject('options', options);
+    checkKeys('options', options, KEYS);
+  }
   const parse = checkOneOf('parse', options?.parse === undefined ? 'json' : options.parse, PARSES);
   return async ({ signal }) => {
     const own = init?.signal;
@@ -79,8 +83,10 @@ export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
       });
     }
     if (parse === 'response') return response as Parsed<P, T>;
-    if (parse === 'text') return (await response.text()) as Parsed<P, T>;
-    return (await response.json()) as Parsed<P, T>;
+    const text = await response.text();
+    if (parse === 'text') return text as Parsed<P, T>;
+    // An empty body (204 No Content, an empty 200) is `undefined`, not a SyntaxError to retry.
+    return (text === '' ? undefined : JSON.parse(text)) as Parsed<P, T>;
   };
 }
 

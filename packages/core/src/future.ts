@@ -1,6 +1,6 @@
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkNumber, checkObject, checkSignal } from './validate.js';
+import { checkDelay, checkKeys, checkObject, checkSignal } from './validate.js';
 
 /** Where a task is in its life. */
 export type FutureState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
@@ -26,6 +26,7 @@ export interface FutureOwner {
 }
 
 let lastId = 0;
+const RESULT_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal']);
 
 /** Reports an error thrown by a callback without breaking the caller (a done callback, a listener). */
 export function reportError(error: unknown): void {
@@ -133,8 +134,9 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   result(options?: ResultOptions): Promise<T> {
     if (options === undefined) return this.promise();
     checkObject('options', options);
+    checkKeys('options', options, RESULT_KEYS);
     const { timeout, signal } = options;
-    if (timeout !== undefined) checkNumber('timeout', timeout, 0);
+    if (timeout !== undefined) checkDelay('timeout', timeout);
     if (signal !== undefined) checkSignal('signal', signal);
     if (this.done() || (timeout === undefined && signal === undefined)) return this.promise();
     if (signal?.aborted) return Promise.reject(new CancelledError('result() wait aborted', { cause: signal.reason }));

@@ -4,10 +4,10 @@
  * executor (limits, retries, cancellation) rather than re-implementing them.
  */
 import { AsyncExecutor } from './executor.js';
-import { batched } from './iterables.js';
+import { batched, checkIterable } from './iterables.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type TaskOptions } from './options.js';
 import type { MapFn, TaskFn } from './task.js';
-import { checkFunction, checkInt, checkObject } from './validate.js';
+import { checkFunction, checkInt, checkObject, describe } from './validate.js';
 
 /** Options of {@link parallelMap} and {@link parallelFilter}. */
 export interface ParallelOptions extends MapOptions {
@@ -110,15 +110,14 @@ export function gatherWithConcurrency<T>(
 ): Promise<unknown[]> {
   try {
     checkInt('n', n, 1, true);
+    if (thunks == null || typeof (thunks as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`thunks must be an iterable of functions, got ${describe(thunks)}`);
+    }
     checkObject('options', options);
-    return parallelMap(
-      (thunk: () => T | PromiseLike<T>) => {
-        checkFunction('thunk', thunk);
-        return thunk();
-      },
-      thunks,
-      { ...options, maxConcurrent: n },
-    );
+    // Every thunk is checked before the first one runs.
+    const list = Array.from(thunks);
+    list.forEach((thunk, i) => checkFunction(`thunks[${i}]`, thunk));
+    return parallelMap((thunk: () => T | PromiseLike<T>) => thunk(), list, { ...options, maxConcurrent: n });
   } catch (error) {
     return Promise.reject(error);
   }
@@ -185,6 +184,7 @@ export async function batchProcess<I, R>(
   processor: MapFn<I, R>,
   options: BatchProcessOptions<Awaited<R> | Error> = {},
 ): Promise<(Awaited<R> | Error)[]> {
+  checkIterable('items', items);
   checkObject('options', options);
   checkFunction('processor', processor);
   const { batchSize = 10, maxConcurrent, onBatchComplete, ...mapOptions } = options;

@@ -6,7 +6,8 @@ function isAsync(value: unknown): value is AsyncIterable<unknown> {
   return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 
-function checkIterable(name: string, value: unknown): void {
+/** @internal */
+export function checkIterable(name: string, value: unknown): void {
   if (value == null || (typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function' && !isAsync(value))) {
     throw new TypeError(`${name} must be an iterable or an async iterable, got ${describe(value)}`);
   }

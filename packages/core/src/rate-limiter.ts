@@ -18,8 +18,6 @@ export interface RateLimitOptions {
 export type RateLimiterOptions = RateLimitOptions;
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(['limit', 'interval', 'burst']);
-/** setTimeout overflows (and fires at once) past 2³¹ − 1 ms; longer waits re-arm. */
-const MAX_DELAY = 2 ** 31 - 1;
 const NOOP_WAITER: Waiter = { cancel() {} };
 const WINDOW_GUARD = 0.1;
 
@@ -264,7 +262,7 @@ export class RateLimiter {
     }
     const t = preciseNow();
     // ceil: Date.now() counts whole ms, so the timer never fires before the head waiter is due.
-    const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(this.#dueAt(t) - t)));
+    const delay = Math.max(0, Math.ceil(this.#dueAt(t) - t));
     // A timer already armed to fire no later is kept: re-arming one due now would push it back
     // (a 0 ms timeout fires after 1 ms), and one that fires early just finds nothing due and re-arms.
     if (this.#timer !== undefined && this.#timerAt <= t + delay) return;

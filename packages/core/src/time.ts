@@ -4,14 +4,31 @@
  * the demo's slow-motion clock are honoured. The clock is `Date.now()`, the
  * one every fake-timer library moves together with `setTimeout`.
  */
-export type TimerHandle = ReturnType<typeof globalThis.setTimeout>;
+/** `setTimeout` fires at once past 2³¹ − 1 ms (≈ 24.8 days): a longer wait is a chain of shorter ones. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** A wait longer than one `setTimeout` can hold (or `Infinity`, which never fires and holds no timer). */
+class LongTimer {
+  id: ReturnType<typeof globalThis.setTimeout> | undefined = undefined;
+}
+
+export type TimerHandle = ReturnType<typeof globalThis.setTimeout> | LongTimer;
 
 export function setTimer(fn: () => void, ms: number): TimerHandle {
-  return globalThis.setTimeout(fn, ms);
+  if (ms <= MAX_DELAY) return globalThis.setTimeout(fn, ms);
+  const timer = new LongTimer();
+  if (ms === Number.POSITIVE_INFINITY) return timer;
+  const due = now() + ms;
+  const arm = () => {
+    const left = due - now();
+    timer.id = globalThis.setTimeout(left > MAX_DELAY ? arm : fn, Math.min(left, MAX_DELAY));
+  };
+  arm();
+  return timer;
 }
 
 export function clearTimer(handle: TimerHandle | undefined): void {
-  if (handle !== undefined) globalThis.clearTimeout(handle);
+  if (handle !== undefined) globalThis.clearTimeout(handle instanceof LongTimer ? handle.id : handle);
 }
 
 /** Milliseconds since the epoch, read through the global `Date` on each call. */

@@ -1,6 +1,8 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkFunction, checkNumber, checkObject, checkSignal } from './validate.js';
+import { checkDelay, checkFunction, checkKeys, checkObject, checkSignal } from './validate.js';
+
+const KEYS: ReadonlySet<string> = new Set(['cleanup', 'signal']);
 
 /** Options of {@link withTimeout}. */
 export interface WithTimeoutOptions {
@@ -24,8 +26,9 @@ export function withTimeout<T>(
   options: WithTimeoutOptions = {},
 ): Promise<Awaited<T>> {
   try {
-    checkNumber('ms', ms, 0);
+    checkDelay('ms', ms);
     checkObject('options', options);
+    checkKeys('options', options, KEYS);
     if (options.cleanup !== undefined) checkFunction('cleanup', options.cleanup);
     if (options.signal !== undefined) checkSignal('signal', options.signal);
     if (typeof fnOrPromise !== 'function' && typeof (fnOrPromise as PromiseLike<T>)?.then !== 'function') {

@@ -34,6 +34,12 @@ export function checkNumber(name: string, value: unknown, min: number, exclusive
   return value;
 }
 
+/** A wait in ms: a number ≥ 0, or `Infinity` for no limit. */
+export function checkDelay(name: string, value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) fail(name, 'a number ≥ 0 or Infinity', value);
+  return value;
+}
+
 export function checkFunction(name: string, value: unknown): void {
   if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${describe(value)}`);
 }

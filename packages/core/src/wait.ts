@@ -1,7 +1,7 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { AsyncFuture } from './future.js';
 import { clearTimer, setTimer, type TimerHandle } from './time.js';
-import { checkNumber, checkObject, checkOneOf, checkSignal, describe } from './validate.js';
+import { checkDelay, checkKeys, checkObject, checkOneOf, checkSignal, describe } from './validate.js';
 
 /** When `wait` returns. */
 export const WaitStrategy = {
@@ -52,9 +52,13 @@ function collect<F extends AsyncFuture<unknown>>(futures: Iterable<F>): Set<F> {
   return set;
 }
 
-function checkWaitOptions(options: WaitOptions | AsCompletedOptions): void {
+const WAIT_KEYS: ReadonlySet<string> = new Set(['returnWhen', 'timeout', 'signal']);
+const AS_COMPLETED_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal']);
+
+function checkWaitOptions(options: WaitOptions | AsCompletedOptions, keys: ReadonlySet<string>): void {
   checkObject('options', options);
-  if (options.timeout !== undefined) checkNumber('timeout', options.timeout, 0);
+  checkKeys('options', options, keys);
+  if (options.timeout !== undefined) checkDelay('timeout', options.timeout);
   if (options.signal !== undefined) checkSignal('signal', options.signal);
 }
 
@@ -72,7 +76,7 @@ export function wait<F extends AsyncFuture<unknown>>(
   let all: Set<F>;
   let returnWhen: WaitStrategy;
   try {
-    checkWaitOptions(options);
+    checkWaitOptions(options, WAIT_KEYS);
     // `null` is not "use the default": only a missing returnWhen is
     returnWhen = checkOneOf(
       'returnWhen',
@@ -136,7 +140,7 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
   futures: Iterable<F>,
   options: AsCompletedOptions = {},
 ): AsyncIterableIterator<F> {
-  checkWaitOptions(options);
+  checkWaitOptions(options, AS_COMPLETED_KEYS);
   const all = collect(futures);
   const total = all.size;
   const ready: F[] = [];

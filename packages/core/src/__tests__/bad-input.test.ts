@@ -182,6 +182,7 @@ describe('wait and asCompleted', () => {
     ['a NaN timeout', { timeout: Number.NaN }, RangeError, /timeout .* got NaN/],
     ['a string timeout', { timeout: '5' as never }, TypeError, /timeout .* got "5"/],
     ['a non-signal', { signal: 1 as never }, TypeError, /signal must be an AbortSignal, got 1/],
+    ['an unknown key', { return_when: 'FIRST_COMPLETED' } as never, TypeError, /unknown option "return_when"/],
   ])('wait with %s rejects', async (_, options, type, message) => {
     const { check } = busyExecutor();
     const error = await rejection(wait([successfulFuture()], options));
@@ -202,6 +203,9 @@ describe('wait and asCompleted', () => {
     expect(() => asCompleted([successfulFuture()], { timeout: -5 })).toThrow(RangeError);
     expect(() => asCompleted(null as never)).toThrow(TypeError);
     expect(() => asCompleted([1] as never)).toThrow(/futures must contain only AsyncFuture, got 1/);
+    expect(() => asCompleted([successfulFuture()], { returnWhen: 'x' } as never)).toThrow(
+      new TypeError('options has an unknown option "returnWhen"'),
+    );
   });
 });
 
@@ -239,6 +243,9 @@ describe('other methods', () => {
     expect(() => future.result({ timeout: -1 })).toThrow(RangeError);
     expect(() => future.result(null as never)).toThrow(TypeError);
     expect(() => future.result({ signal: {} as never })).toThrow(TypeError);
+    expect(() => future.result({ timeOut: 5 } as never)).toThrow(
+      new TypeError('options has an unknown option "timeOut"'),
+    );
     expect(() => future.addDoneCallback('cb' as never)).toThrow(TypeError);
     const executor = new AsyncExecutor();
     expect(() => executor.onEvent(5 as never)).toThrow(new TypeError('listener must be a function, got 5'));

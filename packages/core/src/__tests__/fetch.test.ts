@@ -80,6 +80,11 @@ async function startServer(): Promise<TestServer> {
       json(res, 200, { method: req.method, header: req.headers['x-test'] ?? null, body });
       return;
     }
+    if (path === '/empty') {
+      res.writeHead(Number(q.get('status') ?? '204'));
+      res.end();
+      return;
+    }
     if (status) {
       const code = Number(status[1]);
       const headers: Record<string, string> = {};
@@ -220,6 +225,19 @@ describe('fetchTask', () => {
     expect(response.status).toBe(200);
     expect(response.bodyUsed).toBe(false);
     expect(await response.json()).toMatchObject({ hello: 'world' });
+  });
+
+  it("with parse 'json', an empty body (204, or an empty 200) is undefined, not a SyntaxError to retry", async () => {
+    expect(await executor.submit(fetchTask(`${srv.url}/empty`), { retries: 2 })).toBeUndefined();
+    expect(await executor.submit(fetchTask(`${srv.url}/empty?status=200`), { retries: 2 })).toBeUndefined();
+    expect(srv.hits.get('/empty')).toBe(2);
+    expect(await executor.submit(fetchTask(`${srv.url}/empty`, undefined, { parse: 'text' }))).toBe('');
+  });
+
+  it('refuses an unknown option at once', () => {
+    expect(() => fetchTask(`${srv.url}/json`, undefined, { parser: 'text' } as never)).toThrow(
+      new TypeError('options has an unknown option "parser"'),
+    );
   });
 
   it('takes a string, a URL or a Request, and passes init through', async () => {

@@ -156,6 +156,16 @@ describe('gatherWithConcurrency', () => {
     expect(await kept).toEqual(['a', boom, 'c']);
   });
 
+  it('checks every thunk before running any: a bad one rejects at once, naming its place', async () => {
+    let ran = 0;
+    const p = gatherWithConcurrency(1, [() => ++ran, 'x' as never, () => ++ran], { returnExceptions: true });
+    await expect(p).rejects.toThrow(new TypeError('thunks[1] must be a function, got "x"'));
+    expect(ran).toBe(0);
+    await expect(gatherWithConcurrency(2, 5 as never)).rejects.toThrow(
+      new TypeError('thunks must be an iterable of functions, got 5'),
+    );
+  });
+
   it('calls each thunk exactly once', async () => {
     const counts = [0, 0, 0, 0];
     const p = gatherWithConcurrency(
@@ -287,6 +297,12 @@ describe('retry', () => {
 });
 
 describe('withTimeout', () => {
+  it('refuses an unknown option', async () => {
+    await expect(withTimeout(Promise.resolve(1), 10, { onTimeout: () => {} } as never)).rejects.toThrow(
+      new TypeError('options has an unknown option "onTimeout"'),
+    );
+  });
+
   it('resolves with the value of a promise or a function that beats the deadline', async () => {
     const a = withTimeout(
       sleep(10).then(() => 'a'),
@@ -484,6 +500,9 @@ describe('batchProcess', () => {
     const processor = async (x: number) => x;
     await expect(batchProcess([], processor, { retries: -1 })).rejects.toThrow(RangeError);
     await expect(batchProcess([], processor, { bogus: 1 } as never)).rejects.toThrow(TypeError);
+    await expect(batchProcess(5 as never, processor)).rejects.toThrow(
+      new TypeError('items must be an iterable or an async iterable, got 5'),
+    );
     const late = batchProcess(slow(), processor, { retries: -1 });
     await expect(late).rejects.toThrow(/retries/);
     expect(pulled).toBe(0);

@@ -3,7 +3,16 @@
  * Fake timers throughout.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AsyncExecutor, CancelledError, Semaphore, type TaskContext, TimeoutError } from '../index.js';
+import {
+  AsyncExecutor,
+  asCompleted,
+  CancelledError,
+  Semaphore,
+  type TaskContext,
+  TimeoutError,
+  wait,
+  withTimeout,
+} from '../index.js';
 import { Gauge, outcomeBox, sleep } from './test-utils.js';
 
 /** Resolves with `signal.reason` when the signal aborts (rejects, as a well-behaved task would). */
@@ -335,5 +344,111 @@ describe('a task that ignores the abort keeps its slot until it really settles (
     expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2000);
     expect(executor.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toHaveLength(0);
+  });
+});
+
+describe('timeouts longer than one setTimeout can hold, and Infinity', () => {
+  // setTimeout fires at once past 2³¹ − 1 ms; every wait in fanout must still last as long as asked.
+  const LONG = 2 ** 31 + 1000;
+
+  it('an attempt timeout past 2³¹ − 1 ms fires when due, not at once', async () => {
+    const executor = new AsyncExecutor();
+    const future = executor.submit(({ signal }) => untilAborted(signal), { timeout: LONG });
+    await vi.advanceTimersByTimeAsync(2 ** 31);
+    expect(future.state).toBe('running');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(future.state).toBe('failed');
+    expect(future.exception()).toBeInstanceOf(TimeoutError);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('withTimeout, result, wait and asCompleted wait that long too', async () => {
+    const executor = new AsyncExecutor();
+    const future = executor.submit(() => sleep(LONG - 10).then(() => 'late'));
+    const guarded = outcomeBox(
+      withTimeout(
+        sleep(LONG - 10).then(() => 'ok'),
+        LONG,
+      ),
+    );
+    const result = outcomeBox(future.result({ timeout: LONG }));
+    const waited = outcomeBox(wait([future], { timeout: LONG }));
+    const seen = outcomeBox(
+      (async () => {
+        const out: string[] = [];
+        for await (const value of asCompleted([future], { timeout: LONG })) out.push(await value);
+        return out;
+      })(),
+    );
+    await vi.advanceTimersByTimeAsync(LONG - 10);
+    expect(guarded.current).toEqual({ ok: true, value: 'ok' });
+    expect(result.current).toEqual({ ok: true, value: 'late' });
+    expect(waited.current).toMatchObject({ ok: true, value: { pending: new Set() } });
+    expect(seen.current).toEqual({ ok: true, value: ['late'] });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a long withTimeout still times out when due, and clearing it leaves no timer', async () => {
+    const late = outcomeBox(withTimeout(new Promise(() => {}), LONG));
+    await vi.advanceTimersByTimeAsync(LONG - 1);
+    expect(late.current).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(late.current).toMatchObject({ ok: false, error: expect.any(TimeoutError) });
+    const executor = new AsyncExecutor();
+    const future = executor.submit(() => new Promise(() => {}), { timeout: LONG });
+    await vi.advanceTimersByTimeAsync(2 ** 31); // the first link of the chain has fired and re-armed
+    future.cancel();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('Infinity never times out and holds no timer: withTimeout, result, wait, asCompleted', async () => {
+    const executor = new AsyncExecutor();
+    let finish!: (v: string) => void;
+    const future = executor.submit(() => new Promise<string>((resolve) => (finish = resolve)), { timeout: Infinity });
+    const guarded = outcomeBox(
+      withTimeout(
+        future.then((v) => `${v}!`),
+        Infinity,
+      ),
+    );
+    const result = outcomeBox(future.result({ timeout: Infinity }));
+    const waited = outcomeBox(wait([future], { timeout: Infinity }));
+    const seen = outcomeBox(
+      (async () => {
+        for await (const value of asCompleted([future], { timeout: Infinity })) return await value;
+      })(),
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10 * LONG);
+    expect([guarded.current, result.current, waited.current, seen.current]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    finish('done');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(guarded.current).toEqual({ ok: true, value: 'done!' });
+    expect(result.current).toEqual({ ok: true, value: 'done' });
+    expect(waited.current).toMatchObject({ ok: true });
+    expect(seen.current).toEqual({ ok: true, value: 'done' });
+  });
+
+  it('retry delays past 2³¹ − 1 ms wait as long as asked', async () => {
+    const executor = new AsyncExecutor();
+    const starts: number[] = [];
+    const future = executor.submit(
+      () => {
+        starts.push(Date.now());
+        throw new Error('again');
+      },
+      { retries: 1, retryDelay: LONG, maxRetryDelay: LONG, jitter: 'none' },
+    );
+    await vi.advanceTimersByTimeAsync(2 ** 31);
+    expect(starts).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(starts).toEqual([0, LONG]);
+    expect(future.state).toBe('failed');
   });
 });
