@@ -116,7 +116,7 @@ export function gatherWithConcurrency<T>(
     checkObject('options', options);
     // Every thunk is checked before the first one runs.
     const list = Array.from(thunks);
-    list.forEach((thunk, i) => checkFunction(`thunks[${i}]`, thunk));
+    for (const [i, thunk] of list.entries()) checkFunction(`thunks[${i}]`, thunk);
     return parallelMap((thunk: () => T | PromiseLike<T>) => thunk(), list, { ...options, maxConcurrent: n });
   } catch (error) {
     return Promise.reject(error);
