@@ -13,6 +13,7 @@ import {
 } from './options.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
+import type { Semaphore } from './semaphore.js';
 import { SignalWatch } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
@@ -52,8 +53,10 @@ export class AsyncExecutor implements AsyncDisposable {
   private readonly defaults: ResolvedTaskOptions;
   private readonly queue = new TaskQueue<Task<unknown>>();
   private readonly pool: WorkerPool;
-  /** tasks outside the queue and the slots: retrying, parked by a map's limit, waiting for a permit */
+  /** tasks outside the queue and the slots: retrying, parked by a map's limit, waiting for a permit or holding one */
   private readonly aside = new Set<Task<unknown>>();
+  /** tasks given a semaphore permit while every worker was busy: the first to start, in the order granted (also aside) */
+  private readonly granted: Task<unknown>[] = [];
   private nQueued = 0;
   private nRunning = 0;
   private nRetrying = 0;
@@ -213,7 +216,7 @@ export class AsyncExecutor implements AsyncDisposable {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.returnPermits();
+    this.standDown(true);
     this.changed();
   }
 
@@ -239,6 +242,8 @@ export class AsyncExecutor implements AsyncDisposable {
   resize(maxWorkers: number): void {
     checkInt('maxWorkers', maxWorkers, 1, true);
     this.pool.resize(maxWorkers);
+    // Slots above the new size held by tasks still waiting for a token go back: they queue again.
+    if (this.pool.active > maxWorkers) this.standDown(false);
     this.changed();
     this.drain();
     for (const pump of [...this.pumps]) pump();
@@ -307,7 +312,7 @@ export class AsyncExecutor implements AsyncDisposable {
       this.signals.add(signal, task);
     }
     this.changed();
-    if (!this.draining && this.queue.size === 0 && !this.paused && this.pool.hasFree) {
+    if (!this.draining && this.queue.size === 0 && this.granted.length === 0 && !this.paused && this.pool.hasFree) {
       // A free worker and nobody ahead: start it without a trip through the queue.
       this.draining = true;
       try {
@@ -361,7 +366,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.draining = true;
     try {
       while (!this.paused && this.pool.hasFree) {
-        const task = this.queue.shift();
+        const task = this.granted.length > 0 ? this.granted.shift() : this.queue.shift();
         if (task === undefined) break;
         if (task._state === 'queued') this.tryStart(task);
       }
@@ -370,10 +375,14 @@ export class AsyncExecutor implements AsyncDisposable {
     }
   }
 
-  /** Pass the gates in order: the map's limit, a semaphore permit, a worker slot, the rate limiters. */
+  /**
+   * Pass the gates in order: the map's limit, a semaphore permit, a worker slot, the rate limiters.
+   * Called only with a worker free and the executor not paused (from `drain` or `enqueue`).
+   */
   private tryStart(task: Task<unknown>): void {
     const group = task._group;
     if (group !== undefined && group.active >= group.limit) {
+      this.dropPermit(task); // a parked task holds nothing: its permit goes on to the next waiter
       group.parked.push(task);
       this.aside.add(task);
       return;
@@ -383,26 +392,39 @@ export class AsyncExecutor implements AsyncDisposable {
       const extra = task.extra();
       if (semaphore.tryAcquire()) extra.permit = true;
       else {
-        this.aside.add(task);
-        let granted = false;
-        const waiter = semaphore.enqueue(() => {
-          granted = true;
-          extra.waiter = undefined;
-          if (task._state !== 'queued') {
-            semaphore.release(); // settled meanwhile: the permit goes to the next waiter
-            return;
-          }
-          extra.permit = true;
-          // Queued again, and still aside until it takes a slot: a pause() before then finds it there.
-          this.queue.unshift(task);
-          this.drain();
-        });
-        if (!granted) extra.waiter = waiter;
+        this.waitForPermit(task, semaphore);
         return;
       }
     }
     const attempt = this.takeSlot(task);
     if (this.passLimits(task, attempt)) this.run(task, attempt);
+  }
+
+  /** Wait for a permit holding no worker slot; once granted, the task is the first to start when a worker frees. */
+  private waitForPermit(task: Task<unknown>, semaphore: Semaphore): void {
+    const extra = task.extra();
+    this.aside.add(task);
+    let granted = false;
+    const waiter = semaphore.enqueue(() => {
+      granted = true;
+      extra.waiter = undefined;
+      if (task._state !== 'queued') {
+        semaphore.release(); // settled meanwhile: the permit goes to the next waiter
+        return;
+      }
+      extra.permit = true;
+      this.granted.push(task);
+      this.drain();
+    });
+    if (!granted) extra.waiter = waiter;
+  }
+
+  /** Give back a permit a queued task was granted but has not used. */
+  private dropPermit(task: Task<unknown>): void {
+    const extra = task._extra;
+    if (!extra?.permit) return;
+    extra.permit = false;
+    task._opts.semaphore?.release();
   }
 
   private takeSlot(task: Task<unknown>): Attempt {
@@ -464,7 +486,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (!granted) task.extra().waiter = waiter;
   }
 
-  /** A token arrived while paused: give the slot back and wait in the queue again. */
+  /** A token arrived while paused (`pause()` hands such tasks back first; kept for safety): give the slot back and queue again. */
   private handBack(task: Task<unknown>, attempt: Attempt): void {
     this.releaseSlot(attempt);
     // task._ctx stays: it carries the number of attempts made so far
@@ -512,7 +534,8 @@ export class AsyncExecutor implements AsyncDisposable {
     const live = attempt.live;
     attempt.live = false;
     this.releaseSlot(attempt);
-    if (live) {
+    // The release may have started another task (a semaphore grant drains) that cancelled this one.
+    if (live && task._state === 'running') {
       if (ok) this.settle(task, 'succeeded', value);
       else this.attemptFailed(task, attempt, value);
     }
@@ -572,14 +595,15 @@ export class AsyncExecutor implements AsyncDisposable {
     if (!attempt.slot) return;
     attempt.slot = false;
     this.pool.release(attempt);
-    if (attempt.permit) {
-      attempt.permit = false;
-      attempt.task._opts.semaphore?.release();
-    }
     const group = attempt.task._group;
     if (group !== undefined) {
       group.active--;
       this.unpark(group);
+    }
+    // Last: the permit's next holder may start at once (the grant drains), and must find the slot and the map's place free.
+    if (attempt.permit) {
+      attempt.permit = false;
+      attempt.task._opts.semaphore?.release();
     }
     this.changed();
   }
@@ -597,34 +621,44 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * Paused: queued tasks let go of the semaphores they wait on or hold without running (a permit granted
-   * while every worker was busy), so tasks of other executors sharing them are not held up. They stay
-   * queued, in order; `resume()` asks for the permits again.
+   * Queued tasks let go of what they hold or wait in line for, and queue again in submit order:
+   * on `pause()` (`all`) a semaphore's permit or place in its queue, a worker slot and a place in a rate
+   * limiter's queue, so other executors sharing them are not held up; on a shrinking `resize` only
+   * the slots of tasks waiting for a token. Nothing starts meanwhile (`draining` is held), though
+   * what the releases wake elsewhere runs at once.
    */
-  private returnPermits(): void {
-    const waiting: Task<unknown>[] = [];
-    const holding: Task<unknown>[] = [];
-    for (const task of this.aside) {
-      const extra = task._extra;
-      // A task waiting for a rate-limit token has a waiter too, but it holds a worker slot.
-      if (task._state !== 'queued' || extra === undefined || task._ctx?.slot) continue;
-      if (extra.waiter !== undefined) waiting.push(task);
-      else if (extra.permit) holding.push(task); // already back in the queue
+  private standDown(all: boolean): void {
+    const back = new Set<Task<unknown>>();
+    if (all) {
+      for (const task of this.aside) {
+        const extra = task._extra;
+        if (task._state === 'queued' && (extra?.waiter !== undefined || extra?.permit)) back.add(task);
+      }
     }
-    for (let i = waiting.length - 1; i >= 0; i--) {
-      const task = waiting[i] as Task<unknown>;
-      const extra = task.extra();
-      extra.waiter?.cancel();
-      extra.waiter = undefined;
-      this.aside.delete(task);
-      this.queue.unshift(task);
+    const waitingForToken = this.pool.attempts().filter((a) => !a.started && a.task._state === 'queued');
+    for (const attempt of waitingForToken) back.add(attempt.task);
+    const wasDraining = this.draining;
+    this.draining = true;
+    try {
+      // First leave every queue, so that what is released below goes to others, not back to these tasks.
+      for (const task of back) {
+        const extra = task.extra();
+        extra.waiter?.cancel();
+        extra.waiter = undefined;
+      }
+      for (const attempt of waitingForToken) if (attempt.task._state === 'queued') this.releaseSlot(attempt);
+      for (const task of back) if (task._state === 'queued') this.dropPermit(task);
+      if (all) this.granted.length = 0; // each was in `back`, or has settled
+      const again = [...back].filter((t) => t._state === 'queued').sort((a, b) => b.id - a.id);
+      for (const task of again) {
+        this.aside.delete(task);
+        this.queue.unshift(task);
+      }
+    } finally {
+      this.draining = wasDraining;
     }
-    // Released last: with every waiter of this executor gone, the permits go to others.
-    for (const task of holding) {
-      task.extra().permit = false;
-      this.aside.delete(task);
-      task._opts.semaphore?.release();
-    }
+    // Code woken by the releases may have resumed this executor meanwhile, while draining was held.
+    if (!wasDraining && !this.paused) this.drain();
   }
 
   /** @internal `future.cancel()` lands here */
