@@ -91,7 +91,12 @@ describe('a paused executor holds nothing another executor waits for', () => {
     await vi.advanceTimersByTimeAsync(1);
     x.pause();
     let startedAt = -1;
-    new AsyncExecutor({ maxWorkers: 1 }).submit(() => void (startedAt = Date.now()), { semaphore });
+    new AsyncExecutor({ maxWorkers: 1 }).submit(
+      () => {
+        startedAt = Date.now();
+      },
+      { semaphore },
+    );
     await vi.advanceTimersByTimeAsync(10);
     expect(startedAt).toBe(1);
     x.resume();
@@ -116,7 +121,12 @@ describe('a paused executor holds nothing another executor waits for', () => {
     x.pause();
     await vi.advanceTimersByTimeAsync(20); // 32: the first attempt has ended and given its permit back
     let startedAt = -1;
-    new AsyncExecutor({ maxWorkers: 1 }).submit(() => void (startedAt = Date.now()), { semaphore });
+    new AsyncExecutor({ maxWorkers: 1 }).submit(
+      () => {
+        startedAt = Date.now();
+      },
+      { semaphore },
+    );
     await vi.advanceTimersByTimeAsync(10);
     expect(startedAt).toBe(32);
     x.resume();
