@@ -37,7 +37,7 @@
 //   - zero core timers pending after shutdown, zero abort listeners left on the signals given
 //   - the process exits by itself (checked by the parent)
 import { spawn } from 'node:child_process';
-import { getEventListeners, setMaxListeners } from 'node:events';
+import { getEventListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -244,7 +244,6 @@ async function child() {
   // ---- the executor ---------------------------------------------------------------------------
   const executorSignal = new AbortController().signal; // never aborted: its listener must go at shutdown
   const sharedTaskSignal = new AbortController().signal; // never aborted: given to 5 % of tasks
-  setMaxListeners(0, sharedTaskSignal); // one listener per pending task that holds it, by design
   const heapStart = await settledHeap();
   const t0 = performance.now();
   const executor = new AsyncExecutor({ maxWorkers: INITIAL_WORKERS, name: 'soak', signal: executorSignal });
