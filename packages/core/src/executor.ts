@@ -20,7 +20,7 @@ import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
-import { checkFunction, checkInt, checkKeys, checkObject, describe } from './validate.js';
+import { checkBoolean, checkFunction, checkInt, checkKeys, checkObject } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -186,8 +186,7 @@ export class AsyncExecutor implements AsyncDisposable {
       checkKeys('options', options, SHUTDOWN_KEYS);
       for (const key of SHUTDOWN_KEYS) {
         const v = options[key as keyof ShutdownOptions];
-        if (v !== undefined && typeof v !== 'boolean')
-          throw new TypeError(`${key} must be a boolean, got ${describe(v)}`);
+        if (v !== undefined) checkBoolean(key, v);
       }
     } catch (error) {
       return Promise.reject(error);

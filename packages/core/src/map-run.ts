@@ -6,6 +6,7 @@ import { Notifier } from './notify.js';
 import type { MapOptions } from './options.js';
 import type { MapFn, Task } from './task.js';
 import { now } from './time.js';
+import { checkFunction } from './validate.js';
 
 /** Where a {@link MapRun} is. */
 export type MapRunStatus = 'idle' | 'running' | 'success' | 'error' | 'cancelled';
@@ -115,6 +116,7 @@ export class MapRun<I, R> {
     private readonly source: Iterable<I> | AsyncIterable<I>,
     private readonly options: MapOptions = {},
   ) {
+    checkFunction('fn', fn);
     this.total = Array.isArray(source) ? source.length : 0;
     this.snapshot = idleMapRunSnapshot(this.total);
   }
@@ -240,8 +242,8 @@ export class MapRun<I, R> {
       else if (s === 'retrying') retrying++;
       else queued++;
     }
-    // Items not pulled from the source yet wait like queued ones.
-    queued += Math.max(0, this.total - this.futures.length);
+    // Items not pulled from the source yet wait like queued ones, while the run goes on (an ended run starts no more).
+    if (this.status === 'running') queued += Math.max(0, this.total - this.futures.length);
     return Object.freeze({
       status: this.status,
       results: Object.freeze(this.results.slice()),

@@ -2,7 +2,7 @@ import { CancelledError, ExecutorShutdownError } from './errors.js';
 import { AsyncFuture } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
 import type { Task } from './task.js';
-import { checkFunction, checkInt, describe } from './validate.js';
+import { checkBoolean, checkFunction, checkInt, describe } from './validate.js';
 
 /** What a map run needs from its executor. @internal */
 export interface MapHost {
@@ -51,10 +51,7 @@ export function prepareMap(
   const maxConcurrency =
     o.maxConcurrency === undefined ? Number.POSITIVE_INFINITY : checkInt('maxConcurrency', o.maxConcurrency, 1, true);
   const bufferSize = o.bufferSize === undefined ? undefined : checkInt('bufferSize', o.bufferSize, 1);
-  for (const key of ['ordered', 'returnExceptions'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean')
-      throw new TypeError(`${key} must be a boolean, got ${describe(o[key])}`);
-  }
+  for (const key of ['ordered', 'returnExceptions'] as const) if (o[key] !== undefined) checkBoolean(key, o[key]);
   if (o.onProgress !== undefined) checkFunction('onProgress', o.onProgress);
   let source: Iterator<unknown> | AsyncIterator<unknown>;
   let isAsync = false;

@@ -28,3 +28,33 @@ function isIterator(x: unknown): boolean {
   const it = x as Partial<Iterable<unknown> & AsyncIterable<unknown>>;
   return it[Symbol.iterator]?.() === x || it[Symbol.asyncIterator]?.() === x;
 }
+
+/**
+ * Equal in value one level down: the same elements, or plain objects and arrays with the same own
+ * keys and `Object.is`-equal values (an inline `ids.map((id) => ({ id }))`, a `new Map()` of the
+ * same entries). A restart for such inputs is the memoization mistake the hooks' loop guard names.
+ */
+export function alike(a: unknown, b: unknown): boolean {
+  if (sameKey(a, b)) return true;
+  const xs = elements(a);
+  const ys = elements(b);
+  if (xs === undefined || ys === undefined || xs.length !== ys.length) return false;
+  return xs.every((x, i) => Object.is(x, ys[i]) || shallowEqual(x, ys[i]));
+}
+
+function elements(x: unknown): unknown[] | undefined {
+  if (Array.isArray(x)) return x;
+  return x instanceof Set || x instanceof Map ? [...x] : undefined;
+}
+
+function shallowEqual(x: unknown, y: unknown): boolean {
+  if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
+  if (Array.isArray(x) !== Array.isArray(y)) return false;
+  const kx = Object.keys(x);
+  return (
+    kx.length === Object.keys(y).length &&
+    kx.every(
+      (k) => Object.hasOwn(y, k) && Object.is((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]),
+    )
+  );
+}

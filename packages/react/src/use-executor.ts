@@ -1,6 +1,15 @@
 'use client';
 
-import type { AsyncExecutor, AsyncFuture, ExecutorOptions, ExecutorSnapshot, TaskFn, TaskOptions } from '@fanout/core';
+import {
+  type AsyncExecutor,
+  type AsyncFuture,
+  checkFunction,
+  checkObject,
+  type ExecutorOptions,
+  type ExecutorSnapshot,
+  type TaskFn,
+  type TaskOptions,
+} from '@fanout/core';
 import { useCallback } from 'react';
 import { idleExecutorSnapshot } from './server-snapshot.js';
 import { useResolvedExecutor } from './use-resolved-executor.js';
@@ -45,6 +54,11 @@ export function useExecutor<T>(
   source?: AsyncExecutor | ExecutorOptions,
   options?: UseExecutorOptions<T>,
 ): UseExecutorResult<T | ExecutorSnapshot> {
+  if (options !== undefined) {
+    checkObject('options', options);
+    checkFunction('options.select', options.select);
+    if (options.isEqual !== undefined) checkFunction('options.isEqual', options.isEqual);
+  }
   const executor = useResolvedExecutor(source);
   const getServerSnapshot = useCallback(() => idleExecutorSnapshot(executor), [executor]);
   const snapshot = useStore<ExecutorSnapshot, T | ExecutorSnapshot>(

@@ -2,6 +2,9 @@
 
 import {
   type AsyncExecutor,
+  checkBoolean,
+  checkFunction,
+  checkObject,
   type ExecutorOptions,
   type MapOptions,
   MapRun,
@@ -10,7 +13,7 @@ import {
 } from '@fanout/core';
 import { useCallback, useEffect, useInsertionEffect, useRef, useState } from 'react';
 import { release, retain } from './deferred-release.js';
-import { sameKey } from './same-key.js';
+import { alike, sameKey } from './same-key.js';
 import { useResolvedExecutor } from './use-resolved-executor.js';
 import { useStore } from './use-store.js';
 
@@ -46,10 +49,15 @@ interface Entry<I, R> {
  * @internal
  */
 export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options: UseMapOptions) {
+  checkFunction('fn', fn);
+  checkObject('options', options);
   const { key, executor: source, enabled = true, ...mapOptions } = options;
+  checkBoolean('enabled', enabled);
   const executor = useResolvedExecutor(source);
   const latest = useRef(fn);
   const committed = useRef<Entry<I, Awaited<R>> | undefined>(undefined);
+  /** the run built by the last render that was not committed (StrictMode renders twice): reused for the same inputs */
+  const pending = useRef<Entry<I, Awaited<R>> | undefined>(undefined);
   const restarts = useRef<Restarts>({ count: 0, counting: false });
   const [generation, setGeneration] = useState(0);
   const identity = key === undefined ? items : key;
@@ -59,15 +67,23 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
     const run = new MapRun(executor, call, items, mapOptions);
     return { run, idle: run.getSnapshot(), executor, identity, generation, enabled };
   };
+  /** The same run's inputs, with `identity` compared by `equal`. */
+  const sameRun = (entry: Entry<I, Awaited<R>> | undefined, equal: (a: unknown, b: unknown) => boolean) =>
+    entry !== undefined &&
+    entry.executor === executor &&
+    entry.generation === generation &&
+    entry.enabled === enabled &&
+    equal(entry.identity, identity);
   const prev = committed.current;
-  const same =
-    prev !== undefined &&
-    prev.executor === executor &&
-    prev.generation === generation &&
-    prev.enabled === enabled &&
-    sameKey(prev.identity, identity);
-  if (!same && prev !== undefined) guardRestarts(restarts.current);
-  const current = same ? prev : create();
+  let current: Entry<I, Awaited<R>>;
+  if (prev !== undefined && sameRun(prev, sameKey)) current = prev;
+  else if (pending.current !== undefined && sameRun(pending.current, sameKey)) current = pending.current;
+  else {
+    // Only a restart for inputs equal in value can be the render loop of an unmemoized input.
+    if (sameRun(prev, alike)) guardRestarts(restarts.current);
+    current = create();
+    pending.current = current;
+  }
   useInsertionEffect(() => {
     latest.current = fn;
     committed.current = current;
@@ -94,7 +110,11 @@ interface Restarts {
   counting: boolean;
 }
 
-/** Renders that replace the run within one synchronous stretch before it counts as a loop (StrictMode renders twice). */
+/**
+ * Restarts within one synchronous stretch for inputs equal in value (new objects with the same fields)
+ * before it counts as a loop; StrictMode's second render of the same inputs reuses the run and does
+ * not count, nor does any change of value however many there are.
+ */
 const MAX_RESTARTS = 10;
 
 /**

@@ -1,6 +1,6 @@
 'use client';
 
-import type { AsyncExecutor, TaskContext, TaskOptions } from '@fanout/core';
+import { type AsyncExecutor, checkFunction, describeValue, type TaskContext, type TaskOptions } from '@fanout/core';
 // Types only: importing the hooks never loads TanStack Query.
 import type { QueryFunction, QueryFunctionContext, QueryKey } from '@tanstack/react-query';
 
@@ -26,6 +26,12 @@ export function withExecutor<T, TQueryKey extends QueryKey = QueryKey, TPagePara
   queryFn: (context: QueryFunctionContext<TQueryKey, TPageParam>, task: TaskContext) => T | PromiseLike<T>,
   options?: Omit<TaskOptions, 'signal'>,
 ): QueryFunction<T, TQueryKey, TPageParam> {
+  if (typeof (executor as Partial<AsyncExecutor> | null)?.submit !== 'function') {
+    throw new TypeError(`executor must be an AsyncExecutor, got ${describeValue(executor)}`);
+  }
+  checkFunction('queryFn', queryFn);
+  // The task options are checked now, by the executor that will use them, not at the first fetch.
+  executor.prepare(queryFn, [], options);
   return (context) => {
     const future = executor.submit((task) => queryFn({ ...context, signal: task.signal }, task), {
       ...options,

@@ -111,6 +111,27 @@ describe('MapRun', () => {
     expect(signals.every((s) => s.aborted)).toBe(true);
   });
 
+  it('a cancelled run counts nothing as queued: the items it never pulled will not run', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const run = new MapRun(
+      executor,
+      () => sleep(100),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+    void run.start();
+    expect(run.getSnapshot().progress).toMatchObject({ total: 10, running: 2, queued: 8 });
+    run.cancel();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.getSnapshot().status).toBe('cancelled');
+    expect(run.getSnapshot().progress).toMatchObject({ total: 10, running: 0, queued: 0, retrying: 0 });
+  });
+
+  it('a function that is not one fails at construction, naming it', () => {
+    expect(() => new MapRun(new AsyncExecutor(), 5 as never, [1])).toThrow(
+      new TypeError('fn must be a function, got 5'),
+    );
+  });
+
   it('starting on a shut-down executor ends as error with ExecutorShutdownError', async () => {
     const executor = new AsyncExecutor();
     await executor.shutdown();

@@ -144,6 +144,18 @@ describe('useExecutor (StrictMode)', () => {
     expect(() => renderHook(() => useExecutorContext())).toThrow(/no <ExecutorProvider>/);
   });
 
+  it('checks its options: an object with a select function', () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const executor = new AsyncExecutor();
+    expect(() => renderHook(() => useExecutor(executor, null as never))).toThrow(
+      new TypeError('options must be an options object, got null'),
+    );
+    expect(() => renderHook(() => useExecutor(executor, { select: 5 } as never))).toThrow(
+      new TypeError('options.select must be a function, got 5'),
+    );
+    log.mockRestore();
+  });
+
   it('select re-renders a component only when its slice (one worker lane) changes', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2 });
     const renders = { lane0: 0, lane1: 0, running: 0 };

@@ -206,6 +206,18 @@ describe('useMap (StrictMode)', () => {
     expect(old).toBeDefined();
   });
 
+  it('many changes of value in one synchronous stretch are restarts, not a render loop', async () => {
+    const fn = (x: number, { signal }: TaskContext) => untilAborted(signal).catch(() => x);
+    const { result, rerender } = renderHook(({ page }) => useMap(fn, [page * 2, page * 2 + 1]), {
+      initialProps: { page: 0 },
+    });
+    for (let page = 1; page <= 30; page++) rerender({ page }); // no microtask in between: one stretch
+    await tick();
+    expect(result.current.status).toBe('running');
+    expect(result.current.progress).toMatchObject({ total: 2, running: 2 });
+    expect(created.runs.filter((run) => run.getSnapshot().status === 'cancelled')).toHaveLength(30);
+  });
+
   it('options.key decides instead of the items', async () => {
     let calls = 0;
     const fn = (x: number) => {
@@ -327,6 +339,39 @@ describe('useMap (StrictMode)', () => {
     await tick();
     expect(result.current).toMatchObject({ status: 'success', results: [1, 2] });
     expect(signals).toHaveLength(4);
+  });
+
+  it('once cancelled, or ended by a failure, nothing counts as queued: items never pulled will not run', async () => {
+    const fn = (x: number, { signal }: TaskContext) =>
+      x === 3 ? sleep(5).then(() => Promise.reject(new Error('3'))) : untilAborted(signal);
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    const cancelled = renderHook(() => useMap(fn, items, { maxConcurrency: 2 }));
+    await tick();
+    expect(cancelled.result.current.progress).toMatchObject({ total: 20, running: 2, queued: 18 });
+    act(() => cancelled.result.current.cancel());
+    await tick();
+    expect(cancelled.result.current.status).toBe('cancelled');
+    expect(cancelled.result.current.progress).toMatchObject({ total: 20, running: 0, queued: 0, retrying: 0 });
+    const failed = renderHook(() => useMap(fn, items, { maxConcurrency: 4 }));
+    await tick(5);
+    await tick();
+    expect(failed.result.current.status).toBe('error');
+    expect(failed.result.current.progress).toMatchObject({ running: 0, queued: 0, retrying: 0 });
+  });
+
+  it('bad arguments fail at once, naming the parameter and the value', () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(() => renderHook(() => useMap('nope' as never, [1]))).toThrow(
+      new TypeError('fn must be a function, got "nope"'),
+    );
+    expect(() => renderHook(() => useMap(double, [1], null as never))).toThrow(
+      new TypeError('options must be an options object, got null'),
+    );
+    expect(() => renderHook(() => useMap(double, [1], { enabled: 'no' as never }))).toThrow(
+      new TypeError('enabled must be a boolean, got "no"'),
+    );
+    expect(() => renderHook(() => useMap(double, [1], { enabled: null as never }))).toThrow(TypeError);
+    log.mockRestore();
   });
 
   it('enabled: false keeps the run idle until enabled', async () => {

@@ -183,6 +183,20 @@ function useUsers(ids: number[], fetchUser: (id: number, signal: AbortSignal) =>
   );
 }
 
+describe('withExecutor: bad arguments', () => {
+  it('fail when it is called, not at the first fetch', () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const queryFn = () => 1;
+    expect(() => withExecutor({} as never, queryFn)).toThrow(
+      new TypeError('executor must be an AsyncExecutor, got an object'),
+    );
+    expect(() => withExecutor(executor, 'x' as never)).toThrow(new TypeError('queryFn must be a function, got "x"'));
+    expect(() => withExecutor(executor, queryFn, { retries: -1 })).toThrow(RangeError);
+    expect(() => withExecutor(executor, queryFn, { retrys: 1 } as never)).toThrow(/unknown option "retrys"/);
+    expect(executor.getSnapshot().submitted).toBe(0);
+  });
+});
+
 describe('useMap + the Query cache', () => {
   it('caches results by key, so a remount does not refetch', async () => {
     const fetched: number[] = [];
