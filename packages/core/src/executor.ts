@@ -215,7 +215,7 @@ export class AsyncExecutor implements AsyncDisposable {
   pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.standDown(true);
+    this.standDown();
     this.changed();
   }
 
@@ -241,8 +241,8 @@ export class AsyncExecutor implements AsyncDisposable {
   resize(maxWorkers: number): void {
     checkInt('maxWorkers', maxWorkers, 1, true);
     this.pool.resize(maxWorkers);
-    // Slots above the new size held by tasks still waiting for a token go back: they queue again.
-    if (this.pool.active > maxWorkers) this.standDown(false);
+    // Slots above the new size held by tasks still waiting for a token go back: they queue again, in order.
+    if (this.pool.active > maxWorkers) this.standDown();
     this.changed();
     this.drain();
     for (const pump of [...this.pumps]) pump();
@@ -319,7 +319,7 @@ export class AsyncExecutor implements AsyncDisposable {
       } finally {
         this.draining = false;
       }
-      if (this.queue.size > 0) this.drain();
+      if (this.queue.size > 0 || this.granted.length > 0) this.drain();
     } else {
       this.queue.push(task);
       this.drain();
@@ -620,19 +620,17 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * Queued tasks let go of what they hold or wait in line for, and queue again in submit order:
-   * on `pause()` (`all`) a semaphore's permit or place in its queue, a worker slot and a place in a rate
-   * limiter's queue, so other executors sharing them are not held up; on a shrinking `resize` only
-   * the slots of tasks waiting for a token. Nothing starts meanwhile (`draining` is held), though
-   * what the releases wake elsewhere runs at once.
+   * Queued tasks let go of what they hold or wait in line for — a semaphore's permit or place in its
+   * queue, a worker slot and a place in a rate limiter's queue — and queue again in submit order: on
+   * `pause()`, so other executors sharing them are not held up, and on a shrinking `resize()`, so
+   * that no task keeps a slot above the new size. Nothing starts meanwhile (`draining` is held),
+   * though what the releases wake elsewhere runs at once, and may call back into this executor.
    */
-  private standDown(all: boolean): void {
+  private standDown(): void {
     const back = new Set<Task<unknown>>();
-    if (all) {
-      for (const task of this.aside) {
-        const extra = task._extra;
-        if (task._state === 'queued' && (extra?.waiter !== undefined || extra?.permit)) back.add(task);
-      }
+    for (const task of this.aside) {
+      const extra = task._extra;
+      if (task._state === 'queued' && (extra?.waiter !== undefined || extra?.permit)) back.add(task);
     }
     const waitingForToken = this.pool.attempts().filter((a) => !a.started && a.task._state === 'queued');
     for (const attempt of waitingForToken) back.add(attempt.task);
@@ -645,10 +643,19 @@ export class AsyncExecutor implements AsyncDisposable {
         extra.waiter?.cancel();
         extra.waiter = undefined;
       }
-      for (const attempt of waitingForToken) if (attempt.task._state === 'queued') this.releaseSlot(attempt);
+      /** the tasks whose slot this call released (a nested call, from code a release woke, may release others) */
+      const released = new Set<Task<unknown>>();
+      for (const attempt of waitingForToken) {
+        if (attempt.task._state !== 'queued' || !attempt.slot) continue;
+        this.releaseSlot(attempt);
+        released.add(attempt.task);
+      }
       for (const task of back) if (task._state === 'queued') this.dropPermit(task);
-      if (all) this.granted.length = 0; // each was in `back`, or has settled
-      const again = [...back].filter((t) => t._state === 'queued').sort((a, b) => b.id - a.id);
+      this.granted.length = 0; // each was in `back`, or has settled
+      // Queued again once: those still aside, or out of the slot released here (a nested call queued the others).
+      const again = [...back]
+        .filter((t) => t._state === 'queued' && (released.has(t) || this.aside.has(t)))
+        .sort((a, b) => b.id - a.id);
       for (const task of again) {
         this.aside.delete(task);
         this.queue.unshift(task);

@@ -154,6 +154,53 @@ describe('a paused executor holds nothing another executor waits for', () => {
   });
 });
 
+describe('a permit granted while a task started at submit holds the only worker', () => {
+  it('is used once that task ends: nothing stalls', async () => {
+    const semaphore = new Semaphore(1);
+    await semaphore.acquire(); // held outside
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const a = executor.submit(() => 'a', { semaphore }); // waits for the permit
+    executor.submit(() => {
+      semaphore.release(); // the permit goes to a while this synchronous task holds the only worker
+      return 'b';
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(a.state).toBe('succeeded');
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, running: 0, succeeded: 2 });
+    expect(semaphore.available).toBe(1);
+  });
+});
+
+describe('a shrinking resize()', () => {
+  it('keeps equal priorities in submit order: the permits it frees do not go to a later task', async () => {
+    const semaphore = new Semaphore(2);
+    const executor = new AsyncExecutor({ maxWorkers: 3, rateLimit: { limit: 1, interval: 10 } });
+    const started: string[] = [];
+    executor.submit(() => 'takes the only token');
+    for (const name of ['a', 'b', 'c']) executor.submit(() => void started.push(name), { semaphore });
+    // a and b hold a permit and a worker, waiting for a token; c waits for a permit
+    executor.resize(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(started).toEqual(['a', 'b', 'c']);
+  });
+
+  it('and a pause() run by what it releases queue each task once: no worker leaks', async () => {
+    const semaphore = new Semaphore(1);
+    const x = new AsyncExecutor({ maxWorkers: 3, rateLimit: { limit: 1, interval: 10 } });
+    const calls: string[] = [];
+    x.submit(() => sleep(5)); // the token, and a worker for 5 ms
+    x.submit(() => void calls.push('a'), { semaphore }); // the permit and a worker, waiting for a token
+    x.submit(() => void calls.push('b')); // the last worker, waiting for a token
+    new AsyncExecutor({ maxWorkers: 1 }).submit(() => x.pause(), { semaphore }); // waits for the permit
+    x.resize(2); // a's permit goes to the other executor's task, which pauses x from inside the resize
+    x.resume();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls).toEqual(['a', 'b']);
+    expect(x.getSnapshot()).toMatchObject({ queued: 0, running: 0, succeeded: 3 });
+    expect(x.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toEqual([]);
+  });
+});
+
 describe('pause() and resume() from code it wakes', () => {
   it('a resume() run by what pause() releases starts the tasks pause() sent back to the queue', async () => {
     const semaphore = new Semaphore(1);
