@@ -69,6 +69,8 @@ export class AsyncExecutor implements AsyncDisposable {
   /** shut down with `cancelFutures`: a `map` in progress may not start new items */
   private shutdownCancelled = false;
   private draining = false;
+  /** `pause()` is handing back what queued tasks hold (see `standDown`) */
+  private standingDown = false;
   private idleWaiters: (() => void)[] = [];
   private readonly notifier = new Notifier();
   private readonly events = new TaskEvents();
@@ -241,8 +243,7 @@ export class AsyncExecutor implements AsyncDisposable {
   resize(maxWorkers: number): void {
     checkInt('maxWorkers', maxWorkers, 1, true);
     this.pool.resize(maxWorkers);
-    // Slots above the new size held by tasks still waiting for a token go back: they queue again, in order.
-    if (this.pool.active > maxWorkers) this.standDown();
+    if (this.pool.active > maxWorkers) this.shedSlots();
     this.changed();
     this.drain();
     for (const pump of [...this.pumps]) pump();
@@ -470,11 +471,6 @@ export class AsyncExecutor implements AsyncDisposable {
         limiter.refund();
         return;
       }
-      if (this.paused) {
-        limiter.refund();
-        this.handBack(task, attempt);
-        return;
-      }
       const blocked = takeAll(limiters, index);
       if (blocked < 0) this.run(task, attempt);
       else {
@@ -483,13 +479,6 @@ export class AsyncExecutor implements AsyncDisposable {
       }
     });
     if (!granted) task.extra().waiter = waiter;
-  }
-
-  /** A token arrived while paused (`pause()` hands such tasks back first; kept for safety): give the slot back and queue again. */
-  private handBack(task: Task<unknown>, attempt: Attempt): void {
-    this.releaseSlot(attempt);
-    // task._ctx stays: it carries the number of attempts made so far
-    this.queue.unshift(task);
   }
 
   /** The attempt loop: one attempt starts here; its end decides success, retry or failure. */
@@ -532,11 +521,19 @@ export class AsyncExecutor implements AsyncDisposable {
     if (attempt.timer !== undefined) clearTimer(attempt.timer);
     const live = attempt.live;
     attempt.live = false;
-    this.releaseSlot(attempt);
-    // The release may have started another task (a semaphore grant drains) that cancelled this one.
-    if (live && task._state === 'running') {
-      if (ok) this.settle(task, 'succeeded', value);
-      else this.attemptFailed(task, attempt, value);
+    // Nothing starts before this task has settled (a permit's grant drains): never a moment with one
+    // more running than allowed, nor a start reported before the end it follows.
+    const wasDraining = this.draining;
+    this.draining = true;
+    try {
+      this.releaseSlot(attempt);
+      // What the release woke elsewhere may have cancelled this task meanwhile.
+      if (live && task._state === 'running') {
+        if (ok) this.settle(task, 'succeeded', value);
+        else this.attemptFailed(task, attempt, value);
+      }
+    } finally {
+      this.draining = wasDraining;
     }
     this.drain();
   }
@@ -620,13 +617,15 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * Queued tasks let go of what they hold or wait in line for — a semaphore's permit or place in its
-   * queue, a worker slot and a place in a rate limiter's queue — and queue again in submit order: on
-   * `pause()`, so other executors sharing them are not held up, and on a shrinking `resize()`, so
-   * that no task keeps a slot above the new size. Nothing starts meanwhile (`draining` is held),
-   * though what the releases wake elsewhere runs at once, and may call back into this executor.
+   * `pause()`: queued tasks let go of what they hold or wait in line for — a semaphore's permit or
+   * place in its queue, a worker slot kept while waiting for a token, a place in a rate limiter's
+   * queue — so other executors sharing them are not held up, and wait in the queue again, in submit
+   * order. They are back in the queue before anything is released: code a release wakes elsewhere
+   * runs at once, and may cancel them (`cancelAll`, `shutdown`) or resume this executor. Nothing
+   * starts meanwhile (`draining` is held).
    */
   private standDown(): void {
+    if (this.standingDown) return; // resumed and paused again by code a release woke: this call covers it
     const back = new Set<Task<unknown>>();
     for (const task of this.aside) {
       const extra = task._extra;
@@ -636,35 +635,63 @@ export class AsyncExecutor implements AsyncDisposable {
     for (const attempt of waitingForToken) back.add(attempt.task);
     const wasDraining = this.draining;
     this.draining = true;
+    this.standingDown = true;
     try {
-      // First leave every queue, so that what is released below goes to others, not back to these tasks.
       for (const task of back) {
         const extra = task.extra();
         extra.waiter?.cancel();
         extra.waiter = undefined;
       }
-      /** the tasks whose slot this call released (a nested call, from code a release woke, may release others) */
-      const released = new Set<Task<unknown>>();
-      for (const attempt of waitingForToken) {
-        if (attempt.task._state !== 'queued' || !attempt.slot) continue;
-        this.releaseSlot(attempt);
-        released.add(attempt.task);
-      }
+      this.granted.length = 0; // each is in `back`, or has settled
+      this.requeue([...back]);
+      for (const attempt of waitingForToken) if (attempt.task._state === 'queued') this.releaseSlot(attempt);
       for (const task of back) if (task._state === 'queued') this.dropPermit(task);
-      this.granted.length = 0; // each was in `back`, or has settled
-      // Queued again once: those still aside, or out of the slot released here (a nested call queued the others).
-      const again = [...back]
-        .filter((t) => t._state === 'queued' && (released.has(t) || this.aside.has(t)))
-        .sort((a, b) => b.id - a.id);
-      for (const task of again) {
-        this.aside.delete(task);
-        this.queue.unshift(task);
-      }
     } finally {
+      this.standingDown = false;
       this.draining = wasDraining;
     }
     // Code woken by the releases may have resumed this executor meanwhile, while draining was held.
     if (!wasDraining && !this.paused) this.drain();
+  }
+
+  /**
+   * A shrinking `resize()`: tasks that hold a slot only to wait for a token give it back, newest
+   * first, until no more slots are held than the new size, so that no more than that ever run. A
+   * permit they hold stays theirs (they are then first to start, as when granted one while every
+   * worker was busy); nothing is released to anyone else, so no outside code runs here.
+   */
+  private shedSlots(): void {
+    if (this.standingDown) return; // pause() is handing every such slot back already
+    const shed = this.pool
+      .attempts()
+      .filter((a) => !a.started && a.task._state === 'queued')
+      .sort((a, b) => b.task.id - a.task.id)
+      .slice(0, this.pool.active - this.pool.size);
+    const queued: Task<unknown>[] = [];
+    const holding: Task<unknown>[] = [];
+    for (const attempt of shed) {
+      const extra = attempt.task.extra();
+      extra.waiter?.cancel();
+      extra.waiter = undefined;
+      if (attempt.permit) {
+        attempt.permit = false; // the slot goes, the permit stays with the task
+        extra.permit = true;
+        holding.unshift(attempt.task);
+        this.aside.add(attempt.task);
+      } else queued.push(attempt.task);
+    }
+    this.requeue(queued);
+    this.granted.unshift(...holding);
+    for (const attempt of shed) this.releaseSlot(attempt);
+  }
+
+  /** Back to the front of the queue, in submit order. */
+  private requeue(tasks: Task<unknown>[]): void {
+    tasks.sort((a, b) => b.id - a.id);
+    for (const task of tasks) {
+      this.aside.delete(task);
+      this.queue.unshift(task);
+    }
   }
 
   /** @internal `future.cancel()` lands here */
@@ -749,6 +776,11 @@ export class AsyncExecutor implements AsyncDisposable {
 
   private assertOpen(method: string): void {
     if (this.isShutdown) throw new ExecutorShutdownError(`executor${this.label()} is shut down: cannot ${method}`);
+  }
+
+  /** @internal validate task options as `submit` will (adapters check them before the first call: `withExecutor`) */
+  checkTaskOptions(options: TaskOptions | undefined): void {
+    if (options !== undefined) resolveTaskOptions(options, this.defaults);
   }
 
   /** @internal validate a map call against this executor's defaults (used by `MapRun` too) */

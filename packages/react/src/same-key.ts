@@ -30,31 +30,42 @@ function isIterator(x: unknown): boolean {
 }
 
 /**
- * Equal in value one level down: the same elements, or plain objects and arrays with the same own
- * keys and `Object.is`-equal values (an inline `ids.map((id) => ({ id }))`, a `new Map()` of the
- * same entries). A restart for such inputs is the memoization mistake the hooks' loop guard names.
+ * Equal in value: the same elements, or plain data — arrays, plain objects, `Set`s and `Map`s — with
+ * equal contents, a few levels down (an inline `ids.map((id) => ({ id }))`, a `key: { ids }`, a
+ * `new Map()` of the same entries), or `Date`s of the same time. Other objects (a class instance, a
+ * `URL`) are equal only to themselves. A restart for inputs equal in value is the memoization mistake the hooks' loop guard names.
  */
-export function alike(a: unknown, b: unknown): boolean {
-  if (sameKey(a, b)) return true;
+export function alike(a: unknown, b: unknown, depth = 4): boolean {
+  if (Object.is(a, b)) return true;
+  if (depth === 0 || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   const xs = elements(a);
   const ys = elements(b);
-  if (xs === undefined || ys === undefined || xs.length !== ys.length) return false;
-  return xs.every((x, i) => Object.is(x, ys[i]) || shallowEqual(x, ys[i]));
+  if (xs !== undefined || ys !== undefined) {
+    return (
+      xs !== undefined && ys !== undefined && xs.length === ys.length && xs.every((x, i) => alike(x, ys[i], depth - 1))
+    );
+  }
+  if (!isPlain(a) || !isPlain(b)) {
+    // A Date (or another object with a primitive value) is equal in value to one with the same value.
+    const value = a.valueOf();
+    return value !== a && Object.getPrototypeOf(a) === Object.getPrototypeOf(b) && Object.is(value, b.valueOf());
+  }
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every(
+      (k) =>
+        Object.hasOwn(b, k) && alike((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth - 1),
+    )
+  );
 }
 
-function elements(x: unknown): unknown[] | undefined {
+function elements(x: object): unknown[] | undefined {
   if (Array.isArray(x)) return x;
   return x instanceof Set || x instanceof Map ? [...x] : undefined;
 }
 
-function shallowEqual(x: unknown, y: unknown): boolean {
-  if (x === null || y === null || typeof x !== 'object' || typeof y !== 'object') return false;
-  if (Array.isArray(x) !== Array.isArray(y)) return false;
-  const kx = Object.keys(x);
-  return (
-    kx.length === Object.keys(y).length &&
-    kx.every(
-      (k) => Object.hasOwn(y, k) && Object.is((x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]),
-    )
-  );
+function isPlain(x: object): boolean {
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
 }

@@ -56,7 +56,7 @@ export function useExecutor<T>(
 ): UseExecutorResult<T | ExecutorSnapshot> {
   if (options !== undefined) {
     checkObject('options', options);
-    checkFunction('options.select', options.select);
+    if (options.select !== undefined) checkFunction('options.select', options.select);
     if (options.isEqual !== undefined) checkFunction('options.isEqual', options.isEqual);
   }
   const executor = useResolvedExecutor(source);

@@ -56,7 +56,7 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const executor = useResolvedExecutor(source);
   const latest = useRef(fn);
   const committed = useRef<Entry<I, Awaited<R>> | undefined>(undefined);
-  /** the run built by the last render that was not committed (StrictMode renders twice): reused for the same inputs */
+  /** the inputs of the last render that built a run (StrictMode renders twice: its second render is no new restart) */
   const pending = useRef<Entry<I, Awaited<R>> | undefined>(undefined);
   const restarts = useRef<Restarts>({ count: 0, counting: false });
   const [generation, setGeneration] = useState(0);
@@ -77,10 +77,10 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const prev = committed.current;
   let current: Entry<I, Awaited<R>>;
   if (prev !== undefined && sameRun(prev, sameKey)) current = prev;
-  else if (pending.current !== undefined && sameRun(pending.current, sameKey)) current = pending.current;
   else {
-    // Only a restart for inputs equal in value can be the render loop of an unmemoized input.
-    if (sameRun(prev, alike)) guardRestarts(restarts.current);
+    // Only a restart for inputs equal in value can be the render loop of an unmemoized input; a render
+    // repeating the last one's inputs (StrictMode) is no new restart.
+    if (!sameRun(pending.current, sameKey) && sameRun(prev, alike)) guardRestarts(restarts.current);
     current = create();
     pending.current = current;
   }

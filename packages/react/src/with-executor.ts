@@ -30,8 +30,7 @@ export function withExecutor<T, TQueryKey extends QueryKey = QueryKey, TPagePara
     throw new TypeError(`executor must be an AsyncExecutor, got ${describeValue(executor)}`);
   }
   checkFunction('queryFn', queryFn);
-  // The task options are checked now, by the executor that will use them, not at the first fetch.
-  executor.prepare(queryFn, [], options);
+  executor.checkTaskOptions(options); // now, not at the first fetch
   return (context) => {
     const future = executor.submit((task) => queryFn({ ...context, signal: task.signal }, task), {
       ...options,

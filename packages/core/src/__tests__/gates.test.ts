@@ -172,6 +172,22 @@ describe('a permit granted while a task started at submit holds the only worker'
 });
 
 describe('a shrinking resize()', () => {
+  it('keeps a task’s place in a shared semaphore’s queue (it holds no slot to give back)', async () => {
+    const semaphore = new Semaphore(1);
+    new AsyncExecutor({ maxWorkers: 1 }).submit(() => sleep(10), { semaphore }); // the permit until 10
+    const x = new AsyncExecutor({ maxWorkers: 3 });
+    const starts: string[] = [];
+    x.submit(() => sleep(100));
+    x.submit(() => sleep(100));
+    x.submit(() => void starts.push('x'), { semaphore }); // first in line for the permit
+    new AsyncExecutor({ maxWorkers: 1 }).submit(() => void starts.push('y'), { semaphore }); // second
+    await vi.advanceTimersByTimeAsync(1);
+    x.resize(1);
+    expect(semaphore.waiting).toBe(2);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(starts).toEqual(['x', 'y']);
+  });
+
   it('keeps equal priorities in submit order: the permits it frees do not go to a later task', async () => {
     const semaphore = new Semaphore(2);
     const executor = new AsyncExecutor({ maxWorkers: 3, rateLimit: { limit: 1, interval: 10 } });
@@ -184,20 +200,86 @@ describe('a shrinking resize()', () => {
     expect(started).toEqual(['a', 'b', 'c']);
   });
 
-  it('and a pause() run by what it releases queue each task once: no worker leaks', async () => {
+  it('hands back only slots: a permit stays with its task, so no other executor runs from inside it', async () => {
     const semaphore = new Semaphore(1);
     const x = new AsyncExecutor({ maxWorkers: 3, rateLimit: { limit: 1, interval: 10 } });
     const calls: string[] = [];
     x.submit(() => sleep(5)); // the token, and a worker for 5 ms
     x.submit(() => void calls.push('a'), { semaphore }); // the permit and a worker, waiting for a token
     x.submit(() => void calls.push('b')); // the last worker, waiting for a token
-    new AsyncExecutor({ maxWorkers: 1 }).submit(() => x.pause(), { semaphore }); // waits for the permit
-    x.resize(2); // a's permit goes to the other executor's task, which pauses x from inside the resize
+    let otherRanAt = -1;
+    new AsyncExecutor({ maxWorkers: 1 }).submit(
+      () => {
+        otherRanAt = Date.now();
+        x.pause();
+      },
+      { semaphore },
+    ); // waits for the permit
+    x.resize(1); // b, then a, give their workers back; a keeps its permit
+    expect(otherRanAt).toBe(-1);
+    expect(x.getSnapshot()).toMatchObject({ queued: 2, running: 1 });
+    await vi.advanceTimersByTimeAsync(1000);
+    // a ran first (it held the permit), then the other executor's task, which paused x before b could start
+    expect(calls).toEqual(['a']);
+    expect(otherRanAt).toBeGreaterThanOrEqual(10);
+    expect(x.getSnapshot()).toMatchObject({ paused: true, queued: 1, running: 0 });
+    expect(x.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toEqual([]);
     x.resume();
     await vi.advanceTimersByTimeAsync(1000);
     expect(calls).toEqual(['a', 'b']);
     expect(x.getSnapshot()).toMatchObject({ queued: 0, running: 0, succeeded: 3 });
-    expect(x.getSnapshot().workers.filter((w) => w.taskId !== undefined)).toEqual([]);
+    expect([semaphore.available, semaphore.waiting]).toEqual([1, 0]);
+  });
+});
+
+describe('code a release wakes sees every task where it is', () => {
+  it('cancelAll() run by a permit that pause() gives back cancels the task that gave it', async () => {
+    const semaphore = new Semaphore(1);
+    const x = new AsyncExecutor({ maxWorkers: 2, rateLimit: { limit: 1, interval: 1000 } });
+    x.submit(() => sleep(5000)); // the only token
+    const ran: string[] = [];
+    const t = x.submit(() => void ran.push('t'), { semaphore }); // permit and worker, waiting for a token
+    new AsyncExecutor({ maxWorkers: 1 }).submit(() => x.cancelAll(), { semaphore });
+    await vi.advanceTimersByTimeAsync(1);
+    x.pause(); // t gives its permit back: the other task runs at once and cancels everything of x
+    expect(t.state).toBe('cancelled');
+    x.resume();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(ran).toEqual([]);
+  });
+
+  it('shutdown({ cancelFutures }) run that way too: the task never runs', async () => {
+    const semaphore = new Semaphore(1);
+    const x = new AsyncExecutor({ maxWorkers: 2, rateLimit: { limit: 1, interval: 1000 } });
+    x.submit(() => sleep(10));
+    const ran: string[] = [];
+    const t = x.submit(() => void ran.push('t'), { semaphore });
+    new AsyncExecutor({ maxWorkers: 1 }).submit(() => void x.shutdown({ cancelFutures: true, wait: false }), {
+      semaphore,
+    });
+    await vi.advanceTimersByTimeAsync(1);
+    x.pause();
+    x.resume();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(ran).toEqual([]);
+    expect(t.state).toBe('cancelled');
+  });
+
+  it('a task that a finishing task’s permit lets start starts after that one has settled', async () => {
+    const semaphore = new Semaphore(1);
+    const x = new AsyncExecutor({ maxWorkers: 2 });
+    const log: string[] = [];
+    x.onEvent((e) => {
+      const s = x.getSnapshot();
+      log.push(`${e.type} ${e.taskId} ${s.running}`);
+      expect(s.running).toBeLessThanOrEqual(2);
+    });
+    const a = x.submit(() => sleep(10), { semaphore });
+    const b = x.submit(() => sleep(10), { semaphore }); // a worker is free: waits for the permit
+    x.submit(() => sleep(100)); // takes the second worker
+    await vi.advanceTimersByTimeAsync(50);
+    expect(log.indexOf(`succeeded ${a.id} 1`)).toBeGreaterThan(-1);
+    expect(log.indexOf(`succeeded ${a.id} 1`)).toBeLessThan(log.indexOf(`started ${b.id} 2`));
   });
 });
 

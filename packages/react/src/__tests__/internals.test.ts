@@ -1,7 +1,7 @@
 import { AsyncExecutor } from '@fanout/core';
 import { describe, expect, it, vi } from 'vitest';
 import { release, retain } from '../deferred-release.js';
-import { sameKey } from '../same-key.js';
+import { alike, sameKey } from '../same-key.js';
 import { idleExecutorSnapshot } from '../server-snapshot.js';
 
 describe('sameKey', () => {
@@ -32,6 +32,34 @@ describe('sameKey', () => {
     expect(g.next()).toEqual({ value: 1, done: false }); // comparing consumed nothing
     expect(sameKey(gen(), [1])).toBe(false);
     expect(sameKey(new Map([[1, 1]]), new Map([[1, 1]]))).toBe(false);
+  });
+});
+
+describe('alike (the loop guard: inputs equal in value)', () => {
+  it('holds for plain data with equal contents, a few levels down, and Dates of the same time', () => {
+    expect(alike([{ id: 1, tags: ['a'] }], [{ id: 1, tags: ['a'] }])).toBe(true);
+    expect(alike({ ids: [1, 2] }, { ids: [1, 2] })).toBe(true);
+    expect(alike(new Map([[1, { a: 1 }]]), new Map([[1, { a: 1 }]]))).toBe(true);
+    expect(alike([new Date(5)], [new Date(5)])).toBe(true);
+  });
+
+  it('fails for any change of value, and for objects that are not plain data', () => {
+    expect(alike([{ id: 1 }], [{ id: 2 }])).toBe(false);
+    expect(alike([{ id: 1 }], [{ id: 1, x: undefined }])).toBe(false);
+    expect(alike([new Date(1)], [new Date(2)])).toBe(false);
+    expect(alike(new Map([[1, 1]]), new Map([[1, 2]]))).toBe(false);
+    expect(alike([new URL('https://a.test/')], [new URL('https://a.test/')])).toBe(false);
+    class Item {
+      #secret: number;
+      constructor(n: number) {
+        this.#secret = n;
+      }
+      get secret() {
+        return this.#secret;
+      }
+    }
+    expect(alike([new Item(1)], [new Item(2)])).toBe(false);
+    expect(alike(1, 2)).toBe(false);
   });
 });
 

@@ -153,6 +153,10 @@ describe('useExecutor (StrictMode)', () => {
     expect(() => renderHook(() => useExecutor(executor, { select: 5 } as never))).toThrow(
       new TypeError('options.select must be a function, got 5'),
     );
+    // isEqual alone compares whole snapshots
+    expect(renderHook(() => useExecutor(executor, { isEqual: Object.is } as never)).result.current.snapshot).toBe(
+      executor.getSnapshot(),
+    );
     log.mockRestore();
   });
 

@@ -1,6 +1,6 @@
 import { AsyncExecutor, CancelledError, RateLimiter, type TaskContext, TimeoutError } from '@fanout/core';
 import { act, render, renderHook } from '@testing-library/react';
-import { Component, type ReactNode } from 'react';
+import { Component, type ReactNode, Suspense } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ExecutorProvider } from '../context.js';
 import { useMap } from '../use-map.js';
@@ -43,6 +43,35 @@ function InlineObjects({ fn, ids }: { fn: (o: { id: number }) => Promise<number>
     ids.map((id) => ({ id })),
   );
   return status;
+}
+
+/** A `key` object written inline: new on every render. */
+function InlineKey({ ids }: { ids: number[] }) {
+  return useMap((id: number) => id, ids, { key: { ids: [...ids] } }).status;
+}
+
+/** Objects with a nested array, new on every render. */
+function Nested({ ids }: { ids: number[] }) {
+  return useMap(
+    (o: { id: number }) => o.id,
+    ids.map((id) => ({ id, tags: ['a'] })),
+  ).status;
+}
+
+/** Suspends forever (a render React throws away). */
+const never = new Promise<void>(() => {});
+
+/** Loads a page whose every attempt fails; suspends when asked. */
+function Page({ page, retries, suspend }: { page: number; retries: number; suspend: boolean }) {
+  const { status, attempts } = useMap(
+    async (p: number) => {
+      throw new Error(`page ${p}`);
+    },
+    [page],
+    { retries, retryDelay: 0 },
+  );
+  if (suspend) throw never;
+  return `${page}:${status}:${attempts.join(',')}`;
 }
 
 describe('useMap (StrictMode)', () => {
@@ -204,6 +233,35 @@ describe('useMap (StrictMode)', () => {
     expect(result.current.progress).toMatchObject({ total: 2, running: 2 });
     const old = created.runs.find((run) => run.getSnapshot().status === 'cancelled');
     expect(old).toBeDefined();
+  });
+
+  it('an inline key object or objects with nested fields that loop end in the same clear error', async () => {
+    for (const view of [<InlineKey ids={[1, 2]} key="k" />, <Nested ids={[1, 2]} key="n" />]) {
+      const errors: unknown[] = [];
+      const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+      render(<Boundary onError={(error) => errors.push(error)}>{view}</Boundary>);
+      await tick();
+      log.mockRestore();
+      expect(String(errors[0])).toMatch(/changed on every render.*Memoize the input/);
+    }
+  });
+
+  it('a render React throws away (Suspense) leaves nothing behind: a later run uses its own options', async () => {
+    const at = (page: number, retries: number, suspend: boolean) => (
+      <Suspense fallback="loading">
+        <Page page={page} retries={retries} suspend={suspend} />
+      </Suspense>
+    );
+    const view = render(at(1, 0, false));
+    await tick(50);
+    expect(view.container.textContent).toBe('1:error:1');
+    view.rerender(at(2, 5, true)); // thrown away
+    await tick(50);
+    view.rerender(at(1, 0, false));
+    await tick(50);
+    view.rerender(at(2, 0, false));
+    await tick(100);
+    expect(view.container.textContent).toBe('2:error:1'); // one attempt: retries 0, not the discarded render's 5
   });
 
   it('many changes of value in one synchronous stretch are restarts, not a render loop', async () => {

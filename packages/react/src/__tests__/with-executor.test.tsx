@@ -193,6 +193,10 @@ describe('withExecutor: bad arguments', () => {
     expect(() => withExecutor(executor, 'x' as never)).toThrow(new TypeError('queryFn must be a function, got "x"'));
     expect(() => withExecutor(executor, queryFn, { retries: -1 })).toThrow(RangeError);
     expect(() => withExecutor(executor, queryFn, { retrys: 1 } as never)).toThrow(/unknown option "retrys"/);
+    // task options, not map options: a map's maxConcurrency would fail every fetch
+    expect(() => withExecutor(executor, queryFn, { maxConcurrency: 2 } as never)).toThrow(
+      /unknown option "maxConcurrency"/,
+    );
     expect(executor.getSnapshot().submitted).toBe(0);
   });
 });
