@@ -133,9 +133,8 @@ function guardRestarts(restarts: Restarts): void {
   }
   if (restarts.count > MAX_RESTARTS) {
     throw new Error(
-      'useMap/useAsCompleted: `items` (or `key`) changed on every render, restarting the run each time. ' +
-        'Arrays are compared element by element with Object.is, like a dependency array: an inline array of new objects, ' +
-        'a new Map or another new iterable differs every time. Memoize the input (useMemo) or pass options.key.',
+      'useMap/useAsCompleted: `items` (or `key`) changed on every render, restarting the run each time ' +
+        '(an inline array of new objects is new every time). Memoize the input (useMemo) or pass options.key.',
     );
   }
 }
