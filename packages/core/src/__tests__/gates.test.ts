@@ -33,6 +33,18 @@ function holders() {
   return h;
 }
 
+/** A task of another executor that needs a permit of `semaphore`; `startedAt` is when it ran (−1: not yet). */
+function startTime(semaphore: Semaphore): { startedAt: number } {
+  const seen = { startedAt: -1 };
+  new AsyncExecutor({ maxWorkers: 1 }).submit(
+    () => {
+      seen.startedAt = Date.now();
+    },
+    { semaphore },
+  );
+  return seen;
+}
+
 /** Two tasks of another executor hold both permits of `semaphore` until 10 and 20 ms. */
 function holdBoth(semaphore: Semaphore): void {
   const other = new AsyncExecutor({ maxWorkers: 2 });
@@ -90,15 +102,9 @@ describe('a paused executor holds nothing another executor waits for', () => {
     const t = x.submit(() => 't', { semaphore }); // permit, worker, then waits for a token
     await vi.advanceTimersByTimeAsync(1);
     x.pause();
-    let startedAt = -1;
-    new AsyncExecutor({ maxWorkers: 1 }).submit(
-      () => {
-        startedAt = Date.now();
-      },
-      { semaphore },
-    );
+    const other = startTime(semaphore);
     await vi.advanceTimersByTimeAsync(10);
-    expect(startedAt).toBe(1);
+    expect(other.startedAt).toBe(1);
     x.resume();
     await vi.advanceTimersByTimeAsync(3000);
     expect(t.state).toBe('succeeded');
@@ -120,15 +126,9 @@ describe('a paused executor holds nothing another executor waits for', () => {
     await vi.advanceTimersByTimeAsync(12); // the retry waits for a permit
     x.pause();
     await vi.advanceTimersByTimeAsync(20); // 32: the first attempt has ended and given its permit back
-    let startedAt = -1;
-    new AsyncExecutor({ maxWorkers: 1 }).submit(
-      () => {
-        startedAt = Date.now();
-      },
-      { semaphore },
-    );
+    const other = startTime(semaphore);
     await vi.advanceTimersByTimeAsync(10);
-    expect(startedAt).toBe(32);
+    expect(other.startedAt).toBe(32);
     x.resume();
     await vi.advanceTimersByTimeAsync(100);
     expect(calls).toBe(2);
