@@ -18,10 +18,12 @@ export function setTimer(fn: () => void, ms: number): TimerHandle {
   if (ms <= MAX_DELAY) return globalThis.setTimeout(fn, ms);
   const timer = new LongTimer();
   if (ms === Number.POSITIVE_INFINITY) return timer;
-  const due = now() + ms;
+  // Counted in steps rather than read from the clock: fake timers that fake setTimeout alone work too.
+  let left = ms;
   const arm = () => {
-    const left = due - now();
-    timer.id = globalThis.setTimeout(left > MAX_DELAY ? arm : fn, Math.min(left, MAX_DELAY));
+    const step = Math.min(left, MAX_DELAY);
+    left -= step;
+    timer.id = globalThis.setTimeout(left > 0 ? arm : fn, step);
   };
   arm();
   return timer;

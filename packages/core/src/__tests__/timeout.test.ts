@@ -435,6 +435,16 @@ describe('timeouts longer than one setTimeout can hold, and Infinity', () => {
     expect(seen.current).toEqual({ ok: true, value: 'done' });
   });
 
+  it('with fake timers that fake setTimeout but not the clock, a long wait still ends when due', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const late = outcomeBox(withTimeout(new Promise(() => {}), LONG));
+    await vi.advanceTimersByTimeAsync(LONG - 1);
+    expect(late.current).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(late.current).toMatchObject({ ok: false, error: expect.any(TimeoutError) });
+  });
+
   it('retry delays past 2³¹ − 1 ms wait as long as asked', async () => {
     const executor = new AsyncExecutor();
     const starts: number[] = [];
