@@ -20,7 +20,7 @@ import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
-import { checkBoolean, checkFunction, checkInt, checkKeys, checkObject } from './validate.js';
+import { checkBoolean, checkFunction, checkInt, checkOptions } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -184,8 +184,7 @@ export class AsyncExecutor implements AsyncDisposable {
    */
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     try {
-      checkObject('options', options);
-      checkKeys('options', options, SHUTDOWN_KEYS);
+      checkOptions('options', options, SHUTDOWN_KEYS);
       for (const key of SHUTDOWN_KEYS) {
         const v = options[key as keyof ShutdownOptions];
         if (v !== undefined) checkBoolean(key, v);

@@ -1,7 +1,7 @@
 import { CancelledError, HttpError } from './errors.js';
 import type { TaskContext } from './task.js';
 import { now } from './time.js';
-import { checkKeys, checkObject, checkOneOf } from './validate.js';
+import { checkObject, checkOneOf, checkOptions } from './validate.js';
 
 /** How `fetchTask` reads a successful response. */
 export type FetchParse = 'json' | 'text' | 'response';
@@ -58,8 +58,7 @@ export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>> {
   if (init !== undefined) checkObject('init', init);
   if (options !== undefined) {
-    checkObject('options', options);
-    checkKeys('options', options, KEYS);
+    checkOptions('options', options, KEYS);
   }
   const parse = checkOneOf('parse', options?.parse === undefined ? 'json' : options.parse, PARSES);
   return async ({ signal }) => {

@@ -1,6 +1,6 @@
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkDelay, checkKeys, checkObject, checkSignal } from './validate.js';
+import { checkDelay, checkOptions, checkSignal } from './validate.js';
 
 /** Where a task is in its life. */
 export type FutureState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
@@ -133,8 +133,7 @@ export class AsyncFuture<T> implements PromiseLike<T> {
    */
   result(options?: ResultOptions): Promise<T> {
     if (options === undefined) return this.promise();
-    checkObject('options', options);
-    checkKeys('options', options, RESULT_KEYS);
+    checkOptions('options', options, RESULT_KEYS);
     const { timeout, signal } = options;
     if (timeout !== undefined) checkDelay('timeout', timeout);
     if (signal !== undefined) checkSignal('signal', signal);

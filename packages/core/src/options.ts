@@ -3,16 +3,7 @@ import { type RateLimiter, type RateLimitOptions, toRateLimiter } from './rate-l
 import { defaultRetryIf, type Jitter, type RetryIf, type RetryPolicy } from './retry.js';
 import { Semaphore } from './semaphore.js';
 import type { Group } from './task.js';
-import {
-  checkFunction,
-  checkInt,
-  checkKeys,
-  checkNumber,
-  checkObject,
-  checkOneOf,
-  checkSignal,
-  describe,
-} from './validate.js';
+import { checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, checkSignal, describe } from './validate.js';
 
 /** Options of one task: `submit(fn, options)`, and every item of a `map`. */
 export interface TaskOptions {
@@ -125,8 +116,7 @@ export function resolveExecutorOptions(options: ExecutorOptions): {
   rateLimit: RateLimiter | undefined;
   defaults: ResolvedTaskOptions;
 } {
-  checkObject('options', options);
-  checkKeys('options', options, EXECUTOR_KEYS);
+  checkOptions('options', options, EXECUTOR_KEYS);
   const maxWorkers =
     options.maxWorkers === undefined
       ? DEFAULT_EXECUTOR_OPTIONS.maxWorkers
@@ -161,8 +151,7 @@ export function resolveTaskOptions(
   defaults: ResolvedTaskOptions,
   forMap = false,
 ): ResolvedTaskOptions {
-  checkObject('options', options);
-  checkKeys('options', options, forMap ? MAP_KEY_SET : TASK_KEY_SET);
+  checkOptions('options', options, forMap ? MAP_KEY_SET : TASK_KEY_SET);
   const out = applyRetryOptions({ ...defaults }, options);
   if (options.semaphore !== undefined) {
     if (!(options.semaphore instanceof Semaphore)) {

@@ -1,5 +1,5 @@
 import { clearTimer, now, preciseNow, setTimer, type TimerHandle } from './time.js';
-import { checkFunction, checkInt, checkKeys, checkNumber, checkObject } from './validate.js';
+import { checkFunction, checkInt, checkNumber, checkOptions } from './validate.js';
 import { type Waiter, WaiterList, waitForGrant } from './waiters.js';
 
 export type { Waiter } from './waiters.js';
@@ -22,8 +22,7 @@ const NOOP_WAITER: Waiter = { cancel() {} };
 const WINDOW_GUARD = 0.1;
 
 function readOptions(value: unknown, prefix: string, objectName: string): Required<RateLimitOptions> {
-  checkObject(objectName, value);
-  checkKeys(objectName, value as object, KNOWN_KEYS);
+  checkOptions(objectName, value, KNOWN_KEYS);
   const options = value as Partial<Record<keyof RateLimitOptions, unknown>>;
   const limit = checkInt(`${prefix}limit`, options.limit, 1);
   const interval = checkNumber(`${prefix}interval`, options.interval, 0, true);

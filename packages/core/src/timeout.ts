@@ -1,6 +1,6 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkDelay, checkFunction, checkKeys, checkObject, checkSignal } from './validate.js';
+import { checkDelay, checkFunction, checkOptions, checkSignal } from './validate.js';
 
 const KEYS: ReadonlySet<string> = new Set(['cleanup', 'signal']);
 
@@ -27,8 +27,7 @@ export function withTimeout<T>(
 ): Promise<Awaited<T>> {
   try {
     checkDelay('ms', ms);
-    checkObject('options', options);
-    checkKeys('options', options, KEYS);
+    checkOptions('options', options, KEYS);
     if (options.cleanup !== undefined) checkFunction('cleanup', options.cleanup);
     if (options.signal !== undefined) checkSignal('signal', options.signal);
     if (typeof fnOrPromise !== 'function' && typeof (fnOrPromise as PromiseLike<T>)?.then !== 'function') {

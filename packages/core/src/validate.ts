@@ -73,9 +73,10 @@ export function checkObject(name: string, value: unknown): void {
   }
 }
 
-/** Unknown keys are a typo the user wants to hear about (`maxWorker: 4`). */
-export function checkKeys(name: string, value: object, known: ReadonlySet<string>): void {
-  for (const key of Object.keys(value)) {
+/** An options object with no unknown key: an unknown one is a typo the user wants to hear about (`maxWorker: 4`). */
+export function checkOptions(name: string, value: unknown, known: ReadonlySet<string>): void {
+  checkObject(name, value);
+  for (const key of Object.keys(value as object)) {
     if (!known.has(key)) throw new TypeError(`${name} has an unknown option ${JSON.stringify(key)}`);
   }
 }

@@ -1,7 +1,7 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { AsyncFuture } from './future.js';
 import { clearTimer, setTimer, type TimerHandle } from './time.js';
-import { checkDelay, checkKeys, checkObject, checkOneOf, checkSignal, describe } from './validate.js';
+import { checkDelay, checkOneOf, checkOptions, checkSignal, describe } from './validate.js';
 
 /** When `wait` returns. */
 export const WaitStrategy = {
@@ -56,8 +56,7 @@ const WAIT_KEYS: ReadonlySet<string> = new Set(['returnWhen', 'timeout', 'signal
 const AS_COMPLETED_KEYS: ReadonlySet<string> = new Set(['timeout', 'signal']);
 
 function checkWaitOptions(options: WaitOptions | AsCompletedOptions, keys: ReadonlySet<string>): void {
-  checkObject('options', options);
-  checkKeys('options', options, keys);
+  checkOptions('options', options, keys);
   if (options.timeout !== undefined) checkDelay('timeout', options.timeout);
   if (options.signal !== undefined) checkSignal('signal', options.signal);
 }
