@@ -630,17 +630,13 @@ export class AsyncExecutor implements AsyncDisposable {
       const extra = task._extra;
       if (task._state === 'queued' && (extra?.waiter !== undefined || extra?.permit)) back.add(task);
     }
-    const waitingForToken = this.pool.attempts().filter((a) => !a.started && a.task._state === 'queued');
+    const waitingForToken = this.pool.attempts().filter((a) => a.waitingForToken);
     for (const attempt of waitingForToken) back.add(attempt.task);
     const wasDraining = this.draining;
     this.draining = true;
     this.standingDown = true;
     try {
-      for (const task of back) {
-        const extra = task.extra();
-        extra.waiter?.cancel();
-        extra.waiter = undefined;
-      }
+      for (const task of back) task._leaveLine();
       this.granted.length = 0; // each is in `back`, or has settled
       this.requeue([...back]);
       for (const attempt of waitingForToken) if (attempt.task._state === 'queued') this.releaseSlot(attempt);
@@ -663,18 +659,16 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.standingDown) return; // pause() is handing every such slot back already
     const shed = this.pool
       .attempts()
-      .filter((a) => !a.started && a.task._state === 'queued')
+      .filter((a) => a.waitingForToken)
       .sort((a, b) => b.task.id - a.task.id)
       .slice(0, this.pool.active - this.pool.size);
     const queued: Task<unknown>[] = [];
     const holding: Task<unknown>[] = [];
     for (const attempt of shed) {
-      const extra = attempt.task.extra();
-      extra.waiter?.cancel();
-      extra.waiter = undefined;
+      attempt.task._leaveLine();
       if (attempt.permit) {
         attempt.permit = false; // the slot goes, the permit stays with the task
-        extra.permit = true;
+        attempt.task.extra().permit = true;
         holding.unshift(attempt.task);
         this.aside.add(attempt.task);
       } else queued.push(attempt.task);
@@ -702,11 +696,12 @@ export class AsyncExecutor implements AsyncDisposable {
       attempt.live = false;
       clearTimer(attempt.timer);
       attempt.abort(error); // the slot stays taken until the task's promise settles
-    } else if (task._state === 'queued' && attempt !== undefined && attempt.slot && !attempt.started) {
-      // it held a slot while waiting for a token, first attempt or retry (an attempt that ran, timed out
-      // and still holds its slot keeps it)
-      this.releaseSlot(attempt);
+    } else if (attempt?.waitingForToken) {
+      // It held a slot while waiting for a token, first attempt or retry (an attempt that ran, timed out
+      // and still holds its slot keeps it). Settled first, as in settle(): what the release wakes (a
+      // permit's next holder) starts after this task has ended.
       this.settle(task, 'cancelled', error);
+      this.releaseSlot(attempt);
       this.drain();
       return;
     }
@@ -728,8 +723,7 @@ export class AsyncExecutor implements AsyncDisposable {
     let permit = false;
     if (extra !== undefined) {
       clearTimer(extra.retryTimer);
-      extra.waiter?.cancel();
-      extra.waiter = undefined;
+      task._leaveLine();
       permit = extra.permit;
       extra.permit = false;
     }

@@ -72,6 +72,11 @@ export class Attempt implements TaskContext {
     return this.task.id;
   }
 
+  /** It holds a slot only to wait for a rate-limit token: its task is queued and its function not called yet. */
+  get waitingForToken(): boolean {
+    return this.slot && !this.started && this.task._state === 'queued';
+  }
+
   get signal(): AbortSignal {
     let ctrl = this.ctrl;
     if (ctrl === undefined) {
@@ -147,6 +152,14 @@ export class Task<T> extends AsyncFuture<T> {
   set _tag(index: number) {
     if (typeof this._more === 'number') this._more = index;
     else this._more.index = index;
+  }
+
+  /** @internal leave the semaphore's or rate limiter's queue it waits in, if any */
+  _leaveLine(): void {
+    const extra = this._extra;
+    if (extra?.waiter === undefined) return;
+    extra.waiter.cancel();
+    extra.waiter = undefined;
   }
 
   /** @internal */

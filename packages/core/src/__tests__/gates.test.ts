@@ -283,6 +283,23 @@ describe('code a release wakes sees every task where it is', () => {
   });
 });
 
+describe('cancelling a task that waits for a token', () => {
+  it('ends it before the task its permit lets start begins', async () => {
+    const semaphore = new Semaphore(1);
+    const limiter = new RateLimiter({ limit: 1, interval: 1000 });
+    limiter.tryAcquire();
+    const x = new AsyncExecutor({ maxWorkers: 2 });
+    const log: string[] = [];
+    x.onEvent((e) => log.push(`${e.type} ${e.taskId}`));
+    const t = x.submit(() => 't', { semaphore, rateLimit: limiter }); // permit and worker, waiting for a token
+    const u = x.submit(() => 'u', { semaphore }); // a worker is free: waits for the permit
+    t.cancel();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(u.state).toBe('succeeded');
+    expect(log.indexOf(`cancelled ${t.id}`)).toBeLessThan(log.indexOf(`started ${u.id}`));
+  });
+});
+
 describe('pause() and resume() from code it wakes', () => {
   it('a resume() run by what pause() releases starts the tasks pause() sent back to the queue', async () => {
     const semaphore = new Semaphore(1);
