@@ -112,8 +112,8 @@ interface Restarts {
 
 /**
  * Restarts within one synchronous stretch for inputs equal in value (new objects with the same fields)
- * before it counts as a loop; StrictMode's second render of the same inputs reuses the run and does
- * not count, nor does any change of value however many there are.
+ * before it counts as a loop; StrictMode's second render of the same inputs does not count, nor does
+ * any change of value however many there are.
  */
 const MAX_RESTARTS = 10;
 

@@ -317,16 +317,25 @@ describe('pause() and resume() from code it wakes', () => {
   });
 });
 
+/**
+ * At 25 ms: x (one worker, busy until 100) has two queued tasks that each got a permit of a
+ * `Semaphore(2)` while its worker was busy; `section` counts holders of the guarded section.
+ */
+async function twoQueuedHolders() {
+  const semaphore = new Semaphore(2);
+  holdBoth(semaphore);
+  const section = holders();
+  const x = new AsyncExecutor({ maxWorkers: 1 });
+  x.submit(() => section.hold(30), { semaphore });
+  const h2 = x.submit(() => section.hold(30), { semaphore });
+  x.submit(() => sleep(100));
+  await vi.advanceTimersByTimeAsync(25);
+  return { semaphore, section, x, h2 };
+}
+
 describe('permits are never handed out twice', () => {
   it('when what pause() releases starts a task that cancels another queued holder', async () => {
-    const semaphore = new Semaphore(2);
-    holdBoth(semaphore);
-    const section = holders();
-    const x = new AsyncExecutor({ maxWorkers: 1 });
-    x.submit(() => section.hold(30), { semaphore });
-    const h2 = x.submit(() => section.hold(30), { semaphore });
-    x.submit(() => sleep(100)); // x's only worker: both get their permits while queued
-    await vi.advanceTimersByTimeAsync(25);
+    const { semaphore, section, x, h2 } = await twoQueuedHolders();
     const z = new AsyncExecutor({ maxWorkers: 5 });
     z.submit(
       () => {
@@ -346,14 +355,7 @@ describe('permits are never handed out twice', () => {
   });
 
   it('when what pause() releases starts a task that resizes and resumes the paused executor', async () => {
-    const semaphore = new Semaphore(2);
-    holdBoth(semaphore);
-    const section = holders();
-    const x = new AsyncExecutor({ maxWorkers: 1 });
-    x.submit(() => section.hold(30), { semaphore });
-    x.submit(() => section.hold(30), { semaphore });
-    x.submit(() => sleep(100));
-    await vi.advanceTimersByTimeAsync(25);
+    const { semaphore, section, x } = await twoQueuedHolders();
     new AsyncExecutor({ maxWorkers: 1 }).submit(
       () => {
         x.resize(3);
