@@ -13,16 +13,9 @@ import { AsyncExecutor } from '../executor.js';
 import type { AsyncFuture, FutureState } from '../future.js';
 import type { ExecutorSnapshot, TaskEventType } from '../snapshot.js';
 import type { TaskContext } from '../task.js';
-import { flush, Gauge, outcome, sleep, useFakeTimers } from './test-utils.js';
+import { flush, Gauge, outcome, perform, sleep, useFakeTimers, type Work } from './test-utils.js';
 
 useFakeTimers();
-
-interface Work {
-  duration: number;
-  sync: boolean;
-  fails: boolean;
-  ignoresSignal: boolean;
-}
 
 const work: fc.Arbitrary<Work> = fc.record({
   duration: fc.integer({ min: 0, max: 40 }),
@@ -149,20 +142,7 @@ async function run(s: Schedule): Promise<string[]> {
       inFlight.exit();
       group?.gauge.exit();
     };
-    if (w.sync) {
-      exit();
-      if (w.fails) throw new Error('sync failure');
-      return 'sync';
-    }
-    return (async () => {
-      try {
-        await (w.ignoresSignal ? taskSleep(w.duration) : taskSleep(w.duration, ctx.signal));
-        if (w.fails) throw new Error('async failure');
-        return 'async';
-      } finally {
-        exit();
-      }
-    })();
+    return perform(w, ctx.signal, taskSleep, exit);
   };
 
   const check = () => {

@@ -32,7 +32,7 @@ import {
   type TaskContext,
   type TaskEventType,
 } from '../index.js';
-import { Gauge, isSettled, sleep, useFakeTimers } from './test-utils.js';
+import { Gauge, isSettled, perform, sleep, useFakeTimers, type Work } from './test-utils.js';
 
 useFakeTimers();
 
@@ -42,7 +42,7 @@ const pick = fc.nat(2);
 const at = fc.integer({ min: 0, max: 40 });
 const limits = fc.record({ limit: fc.integer({ min: 1, max: 3 }), interval: fc.integer({ min: 5, max: 40 }) });
 
-const work = fc.record({
+const work: fc.Arbitrary<Work> = fc.record({
   duration: fc.integer({ min: 0, max: 30 }),
   sync: fc.integer({ min: 0, max: 6 }).map((n) => n === 0),
   fails: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
@@ -114,7 +114,6 @@ const schedule = fc.record({
 });
 
 type Schedule = typeof schedule extends fc.Arbitrary<infer S> ? S : never;
-type Work = Schedule['tasks'][number]['work'];
 type InnerOp = NonNullable<Schedule['tasks'][number]['inside']>;
 
 const TERMINAL = new Set<TaskEventType>(['succeeded', 'failed', 'cancelled']);
@@ -246,20 +245,7 @@ async function run(s: Schedule): Promise<string[]> {
       for (const gauge of gauges) gauge?.exit();
     };
     inner(start.inside);
-    if (w.sync) {
-      exit();
-      if (w.fails) throw new Error('sync failure');
-      return 'sync';
-    }
-    return (async () => {
-      try {
-        await sleep(w.duration, w.ignoresSignal ? undefined : ctx.signal);
-        if (w.fails) throw new Error('async failure');
-        return 'async';
-      } finally {
-        exit();
-      }
-    })();
+    return perform(w, ctx.signal, sleep, exit);
   };
 
   for (const t of s.tasks) {

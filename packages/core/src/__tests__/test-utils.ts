@@ -225,3 +225,37 @@ export function maxInWindow(times: readonly number[], width: number): number {
   }
   return max;
 }
+
+/** What a random task does (property tests): how long, sync or async, whether it fails, whether it honours its signal. */
+export interface Work {
+  duration: number;
+  sync: boolean;
+  fails: boolean;
+  ignoresSignal: boolean;
+}
+
+/**
+ * Do `w` as a task function would, sleeping with `sleepFor` (given `signal` unless the work ignores
+ * it); `exit` runs once it ends, before a synchronous throw or after the async work.
+ */
+export function perform(
+  w: Work,
+  signal: AbortSignal,
+  sleepFor: (ms: number, signal?: AbortSignal) => Promise<void>,
+  exit: () => void,
+): string | Promise<string> {
+  if (w.sync) {
+    exit();
+    if (w.fails) throw new Error('sync failure');
+    return 'sync';
+  }
+  return (async () => {
+    try {
+      await sleepFor(w.duration, w.ignoresSignal ? undefined : signal);
+      if (w.fails) throw new Error('async failure');
+      return 'async';
+    } finally {
+      exit();
+    }
+  })();
+}
