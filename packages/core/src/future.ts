@@ -52,7 +52,7 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = 'queued';
   /** @internal value or error, once settled (an executor's task keeps its argument here until then) */
   _outcome: unknown = undefined;
-  /** @internal a DoneCallback, an array of them, or undefined (typed loosely so futures stay covariant in T) */
+  /** @internal a {@link Listener}, an array of them, or undefined (typed loosely so futures stay covariant in T) */
   _callbacks: unknown = undefined;
 
   /** @internal futures are made by an executor */
@@ -116,14 +116,16 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   /** Run `cb(future)` once when the future settles (at once if it already has). Callbacks run in the order added; one that throws is reported and does not stop the others. */
   addDoneCallback(cb: DoneCallback<T>): void {
     if (typeof cb !== 'function') throw new TypeError(`cb must be a function, got ${String(cb)}`);
-    if (this.done()) {
-      callSafely(cb, this);
-      return;
-    }
-    const cbs = this._callbacks as DoneCallback<T> | DoneCallback<T>[] | undefined;
-    if (cbs === undefined) this._callbacks = cb;
-    else if (typeof cbs === 'function') this._callbacks = [cbs, cb];
-    else cbs.push(cb);
+    if (this.done()) callSafely(cb, this);
+    else this._listen(cb);
+  }
+
+  /** @internal add a listener to a pending future */
+  _listen(listener: Listener<T>): void {
+    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
+    if (cbs === undefined) this._callbacks = listener;
+    else if (Array.isArray(cbs)) cbs.push(listener);
+    else this._callbacks = [cbs, listener];
   }
 
   /**
@@ -199,9 +201,10 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   promise(): Promise<T> {
     if (this._state === 'succeeded') return Promise.resolve(this._outcome as T);
     if (this._state === 'failed' || this._state === 'cancelled') return Promise.reject(this._outcome);
-    return new Promise<T>((resolve, reject) => {
-      this.addDoneCallback((f) => (f._state === 'succeeded' ? resolve(f._outcome as T) : reject(f._outcome)));
-    });
+    building = this;
+    const promise = new Promise<unknown>(capture) as Promise<T>;
+    building = undefined; // hold no future
+    return promise;
   }
 
   /** @internal how `cancel()` settles a pending future; an executor's tasks go through their executor */
@@ -214,11 +217,11 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     if (this.done()) return false;
     this._state = state;
     this._outcome = outcome;
-    const cbs = this._callbacks as DoneCallback<T> | DoneCallback<T>[] | undefined;
+    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
     if (cbs !== undefined) {
       this._callbacks = undefined;
-      if (typeof cbs === 'function') callSafely(cbs, this);
-      else for (const cb of cbs) callSafely(cb, this);
+      if (Array.isArray(cbs)) for (const cb of cbs) notify(cb, this);
+      else notify(cbs, this);
     }
     return true;
   }
@@ -227,6 +230,34 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   label(): string {
     return this.name === undefined ? `#${this.id}` : JSON.stringify(this.name);
   }
+}
+
+/** The resolving functions of a promise built by {@link AsyncFuture.promise}, settled with the future. */
+class Settler {
+  constructor(
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+}
+
+/** What a pending future calls when it settles: a done callback, or the promise somebody awaits. */
+type Listener<T> = DoneCallback<T> | Settler;
+
+/**
+ * The future whose promise `new Promise(capture)` is building: the executor
+ * runs synchronously, so one module-level function serves every future
+ * instead of two closures per awaited future.
+ */
+let building: AsyncFuture<unknown> | undefined;
+
+function capture(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  (building as AsyncFuture<unknown>)._listen(new Settler(resolve, reject));
+}
+
+function notify<T>(listener: Listener<T>, future: AsyncFuture<T>): void {
+  if (typeof listener === 'function') callSafely(listener, future);
+  else if (future._state === 'succeeded') listener.resolve(future._outcome);
+  else listener.reject(future._outcome);
 }
 
 function callSafely<T>(cb: DoneCallback<T>, future: AsyncFuture<T>): void {

@@ -38,6 +38,52 @@ describe('submit', () => {
     expect(await executor.submit(() => thenable)).toBe(7);
   });
 
+  it('a thenable that calls back twice, late, ends only its own attempt', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    let again: (() => void) | undefined;
+    const rogue: PromiseLike<string> = {
+      // biome-ignore lint/suspicious/noThenProperty: a misbehaving thenable on purpose.
+      then: (ok, fail) => {
+        queueMicrotask(() => ok?.('first'));
+        again = () => {
+          ok?.('again');
+          fail?.(new Error('late'));
+        };
+        return Promise.resolve() as never;
+      },
+    };
+    const a = executor.submit(() => rogue);
+    let release!: (v: string) => void;
+    const b = executor.submit(() => new Promise<string>((r) => (release = r)));
+    expect(await a).toBe('first');
+    await Promise.resolve();
+    expect(b.running()).toBe(true); // b holds the only worker now
+    again?.();
+    await Promise.resolve();
+    expect(b.running()).toBe(true);
+    expect(executor.getSnapshot()).toMatchObject({ running: 1, succeeded: 1, failed: 0 });
+    release('b');
+    expect(await b).toBe('b');
+    expect(executor.getSnapshot()).toMatchObject({ running: 0, succeeded: 2, failed: 0 });
+  });
+
+  it("a Promise subclass's own then is what the executor calls", async () => {
+    const calls: string[] = [];
+    class Tracked<T> extends Promise<T> {
+      // biome-ignore lint/suspicious/noThenProperty: overriding then is the point.
+      override then<R1 = T, R2 = never>(
+        ok?: ((value: T) => R1 | PromiseLike<R1>) | null,
+        fail?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+      ): Promise<R1 | R2> {
+        calls.push('then');
+        return super.then(ok, fail);
+      }
+    }
+    const executor = new AsyncExecutor();
+    expect(await executor.submit(() => Tracked.resolve(3))).toBe(3);
+    expect(calls.length).toBeGreaterThan(0);
+  });
+
   it('takes a function, not a promise (the "awaitable" form of Python has no JS counterpart)', async () => {
     // cf-taskpool tests/test_task_pool.py::test_submit_awaitable_error — fanout takes only `fn(ctx)`;
     // arguments are closed over, so a promise passed instead of a function is a TypeError.
