@@ -20,7 +20,7 @@ import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer } from './time.js';
-import { checkBoolean, checkFunction, checkInt, checkOptions } from './validate.js';
+import { checkBoolean, checkFunction, checkInt, checkObject, checkOptions } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -166,6 +166,11 @@ export class AsyncExecutor implements AsyncDisposable {
     options?: Omit<MapOptions, 'returnExceptions'>,
   ): Promise<I[]> {
     checkFunction('pred', pred);
+    if (options !== undefined) {
+      checkObject('options', options); // before the spread below turns null or 5 into {}
+      const { returnExceptions } = options as MapOptions;
+      if (returnExceptions !== undefined) checkBoolean('returnExceptions', returnExceptions); // ignored, but never wrong
+    }
     const keep = await this.map(async (item: I, ctx) => ((await pred(item, ctx)) ? [item] : undefined), items, {
       ...options,
       returnExceptions: false,
@@ -424,7 +429,7 @@ export class AsyncExecutor implements AsyncDisposable {
       extra.permit = true;
       this.granted.push(task);
       this.drain();
-    });
+    }, task._priority);
     if (!granted) extra.waiter = waiter;
   }
 
@@ -486,7 +491,7 @@ export class AsyncExecutor implements AsyncDisposable {
         limiter.refund();
         this.waitForToken(task, attempt, limiters, blocked);
       }
-    });
+    }, task._priority);
     if (!granted) task.extra().waiter = waiter;
   }
 

@@ -128,20 +128,21 @@ export class RateLimiter {
   }
 
   /**
-   * Callback-style FIFO waiting for the executor. `grant` is called with the
+   * Callback-style waiting for the executor: FIFO within a `priority` (a
+   * task's; `acquire` waits at 0), higher first. `grant` is called with the
    * token already taken: at once (before `enqueue` returns) if one is
    * available and nobody is queued, else from the limiter's timer callback
    * (never re-entrantly from another call on the limiter). `grant` must not
    * throw. The handle's `cancel()` leaves the queue (a no-op after the grant).
    * @internal
    */
-  enqueue(grant: () => void): Waiter {
+  enqueue(grant: () => void, priority = 0): Waiter {
     checkFunction('grant', grant);
     if (this.tryAcquire()) {
       grant();
       return NOOP_WAITER;
     }
-    const waiter = this.#waiters.push(grant, () => this.#schedule());
+    const waiter = this.#waiters.push(grant, () => this.#schedule(), priority);
     this.#schedule();
     return waiter;
   }

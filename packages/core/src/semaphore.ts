@@ -72,19 +72,20 @@ export class Semaphore {
   }
 
   /**
-   * Callback-style FIFO waiting for the executor. `grant` is called with a
+   * Callback-style waiting for the executor: FIFO within a `priority` (a
+   * task's; `acquire` waits at 0), higher first. `grant` is called with a
    * permit already taken on the waiter's behalf: at once (before `enqueue`
    * returns) if one is free and nobody is queued, else synchronously from the
    * `release()` that frees it. `grant` must not throw. The handle's `cancel()`
    * leaves the queue (a no-op after the grant).
    * @internal
    */
-  enqueue(grant: () => void): Waiter {
+  enqueue(grant: () => void, priority = 0): Waiter {
     checkFunction('grant', grant);
     if (this.tryAcquire()) {
       grant();
       return NOOP_WAITER;
     }
-    return this.#waiters.push(grant);
+    return this.#waiters.push(grant, undefined, priority);
   }
 }

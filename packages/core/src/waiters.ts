@@ -15,6 +15,7 @@ class Entry implements Waiter {
     readonly list: WaiterList,
     readonly grant: () => void,
     readonly onCancel: (() => void) | undefined,
+    readonly priority: number,
   ) {}
 
   cancel(): void {
@@ -25,8 +26,10 @@ class Entry implements Waiter {
 }
 
 /**
- * A FIFO of grant callbacks: O(1) push, shift and removal of any waiter
- * (a doubly linked list, so an aborted waiter in the middle costs nothing).
+ * A queue of grant callbacks, highest priority first and first come first
+ * served within a priority: O(1) push at one priority, shift, and removal of
+ * any waiter (a doubly linked list, so an aborted waiter in the middle costs
+ * nothing).
  * @internal
  */
 export class WaiterList {
@@ -39,13 +42,18 @@ export class WaiterList {
     return this.#size;
   }
 
-  /** Queue `grant` at the back; `onCancel` runs after a `cancel()` that removed it. */
-  push(grant: () => void, onCancel?: () => void): Waiter {
-    const entry = new Entry(this, grant, onCancel);
-    entry.prev = this.#tail;
-    if (this.#tail === undefined) this.#head = entry;
-    else this.#tail.next = entry;
-    this.#tail = entry;
+  /** Queue `grant` behind every waiter of the same or a higher priority; `onCancel` runs after a `cancel()` that removed it. */
+  push(grant: () => void, onCancel?: () => void, priority = 0): Waiter {
+    const entry = new Entry(this, grant, onCancel, priority);
+    let before = this.#tail;
+    while (before !== undefined && before.priority < priority) before = before.prev;
+    const after = before === undefined ? this.#head : before.next;
+    entry.prev = before;
+    entry.next = after;
+    if (before === undefined) this.#head = entry;
+    else before.next = entry;
+    if (after === undefined) this.#tail = entry;
+    else after.prev = entry;
     this.#size++;
     return entry;
   }

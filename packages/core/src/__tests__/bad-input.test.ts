@@ -238,6 +238,19 @@ describe('other methods', () => {
     await check();
   });
 
+  it.each<[string, unknown, RegExp]>([
+    ['null', null, /^options must be an options object, got null$/],
+    ['5', 5, /^options must be an options object, got 5$/],
+    ['true', true, /^options must be an options object, got true$/],
+    ['returnExceptions: null', { returnExceptions: null }, /^returnExceptions must be a boolean, got null$/],
+  ])('filter(pred, items, %s) rejects with a TypeError (never "use the defaults")', async (_, options, message) => {
+    const { executor, check } = busyExecutor();
+    const error = await rejection(executor.filter((x: number) => x > 0, [1, 2], options as never));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(message);
+    await check();
+  });
+
   it('future.result, addDoneCallback, onEvent and subscribe check their arguments', () => {
     const future = successfulFuture();
     expect(() => future.result({ timeout: -1 })).toThrow(RangeError);

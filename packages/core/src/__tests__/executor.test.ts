@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, ExecutorShutdownError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
 import type { AsyncFuture } from '../future.js';
+import { RateLimiter } from '../rate-limiter.js';
+import { Semaphore } from '../semaphore.js';
 import type { ExecutorSnapshot, TaskEvent } from '../snapshot.js';
 import type { TaskContext } from '../task.js';
 import { abortListeners, deferred, flush, Gauge, outcome, rejection, sleep, useFakeTimers } from './test-utils.js';
@@ -400,6 +402,50 @@ describe('priority', () => {
     gate.resolve();
     await executor.onIdle();
     expect(order).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it('holds where tasks wait for a semaphore permit (free workers, one permit)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const semaphore = new Semaphore(1);
+    const gate = deferred();
+    executor.submit(blocked(gate.promise), { semaphore });
+    const order: string[] = [];
+    const submit = (label: string, priority: number) =>
+      executor.submit(() => void order.push(label), { semaphore, priority });
+    submit('0a', 0);
+    submit('0b', 0);
+    submit('5', 5);
+    submit('-1', -1);
+    submit('1', 1);
+    // A caller outside the executor waits at priority 0, after the tasks of priority 0 already waiting.
+    const outside = semaphore.acquire().then(() => {
+      order.push('acquire');
+      semaphore.release();
+    });
+    submit('0c', 0);
+    gate.resolve();
+    await executor.onIdle();
+    await outside;
+    expect(order).toEqual(['5', '1', '0a', '0b', 'acquire', '0c', '-1']);
+  });
+
+  it.each([
+    ['the executor', (limit: RateLimiter) => [{ rateLimit: limit }, {}] as const],
+    ['the task', (limit: RateLimiter) => [{}, { rateLimit: limit }] as const],
+  ])('holds where tasks wait for a token of %s’s rate limiter (free workers)', async (_, where) => {
+    const [executorOptions, taskOptions] = where(new RateLimiter({ limit: 1, interval: 1000 }));
+    const executor = new AsyncExecutor({ maxWorkers: 10, ...executorOptions });
+    const order: string[] = [];
+    const t0 = Date.now();
+    const submit = (label: string, priority: number) =>
+      executor.submit(() => void order.push(`${label}@${Date.now() - t0}`), { ...taskOptions, priority });
+    submit('0a', 0); // takes the only token
+    submit('0b', 0);
+    submit('2', 2);
+    submit('-1', -1);
+    submit('1', 1);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(order).toEqual(['0a@0', '2@1000', '1@2000', '0b@3000', '-1@4000']);
   });
 });
 
