@@ -24,14 +24,6 @@ import { checkBoolean, checkFunction, checkInt, checkObject, checkOptions } from
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 import { WorkerPool } from './worker-pool.js';
 
-const promiseThen = Promise.prototype.then;
-
-/** How a worker slot's attempt ends: a native promise's two callbacks. */
-interface SlotEnds {
-  ok: (value: unknown) => void;
-  fail: (error: unknown) => void;
-}
-
 /** Options of {@link AsyncExecutor.shutdown}. */
 export interface ShutdownOptions {
   /** Resolve only once every task has settled. @default true */
@@ -65,8 +57,6 @@ export class AsyncExecutor implements AsyncDisposable {
   private readonly aside = new Set<Task<unknown>>();
   /** tasks given a semaphore permit while every worker was busy: the first to start, in the order granted (also aside) */
   private readonly granted: Task<unknown>[] = [];
-  /** per worker slot, see {@link slotEnds} */
-  private readonly ends: SlotEnds[] = [];
   private nQueued = 0;
   private nRunning = 0;
   private nRetrying = 0;
@@ -512,17 +502,11 @@ export class AsyncExecutor implements AsyncDisposable {
     try {
       const arg = task._outcome; // the task's argument until it settles
       const result = arg === NO_ARG ? fn(attempt) : fn(arg, attempt);
-      if (result instanceof Promise && Object.getPrototypeOf(result) === Promise.prototype) {
-        // A native promise calls back exactly once, and the slot stays this attempt's until it does:
-        // the slot's own pair of callbacks serves, no closures per attempt (a subclass keeps its `then`).
-        const ends = this.ends[attempt.workerId] ?? this.slotEnds(attempt.workerId);
-        promiseThen.call(result, ends.ok, ends.fail);
-      } else if (
+      if (
         result !== null &&
         (typeof result === 'object' || typeof result === 'function') &&
         typeof (result as PromiseLike<unknown>).then === 'function'
       ) {
-        // Any other thenable may call back twice, or late: only this attempt's own callbacks are safe.
         (result as PromiseLike<unknown>).then(
           (value) => this.attemptEnded(task, attempt, true, value),
           (error: unknown) => this.attemptEnded(task, attempt, false, error),
@@ -534,17 +518,6 @@ export class AsyncExecutor implements AsyncDisposable {
     // The tokens this attempt took paid for a start that has now happened: log it at this time.
     this.limiter?.restamp();
     task._opts.rateLimit?.restamp();
-  }
-
-  /** The callbacks through which the promise of the attempt holding slot `id` ends it (made once per slot). */
-  private slotEnds(id: number): SlotEnds {
-    const end = (ok: boolean) => (value: unknown) => {
-      const attempt = this.pool.holder(id) as Attempt;
-      this.attemptEnded(attempt.task, attempt, ok, value);
-    };
-    const ends = { ok: end(true), fail: end(false) };
-    this.ends[id] = ends;
-    return ends;
   }
 
   private attemptEnded(task: Task<unknown>, attempt: Attempt, ok: boolean, value: unknown): void {

@@ -31,11 +31,6 @@ export class WorkerPool {
     return attempt;
   }
 
-  /** The attempt holding slot `id`, if any. */
-  holder(id: number): Attempt | undefined {
-    return this.slots[id];
-  }
-
   /** The attempt in slot `id` started running at `time`. */
   started(id: number, time: number): void {
     this.busySince[id] = time;
