@@ -10,9 +10,10 @@
  * - never more task functions running than `maxWorkers`, a semaphore's permits or a map's `maxConcurrency` (1);
  * - no task starts once cancelled, with its signal aborted, or while its executor is paused (`pause()`);
  * - snapshot counts add up, and `paused` is what was last asked for;
- * - tasks of one executor with equal priority, the same semaphore (or none) and the same limiters start in
- *   submit order — except tasks passing two limiters (the executor's own and the shared one), which take
- *   their tokens one at a time and may lose their place to a later task;
+ * - tasks of one executor with the same semaphore (or none) and the same limiters start by priority, and in
+ *   submit order within a priority: no task starts after a later one of the same or a lower priority —
+ *   except tasks passing two limiters (the executor's own and the shared one), which take their tokens one
+ *   at a time and may lose their place to a later task;
  * - while every executor using a semaphore is paused, its permits are held only by running task functions
  *   and outside callers: paused executors hand back what their queued tasks hold or wait in line for.
  * At the end: every future settled exactly once, with one done callback and one terminal event, last (2);
@@ -36,6 +37,8 @@ import { Gauge, isSettled, perform, sleep, useFakeTimers, type Work } from './te
 
 useFakeTimers();
 
+/** The priorities tasks are given (below). */
+const PRIORITIES = [-1, 0, 1];
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 /** Which executor or semaphore: taken modulo how many the schedule has. */
 const pick = fc.nat(2);
@@ -148,8 +151,9 @@ interface Start {
   lane: Lane;
   gate: Gate | undefined;
   map?: { running: Gauge; limit: number };
-  /** the tasks it keeps submit order with; none for map items and tasks passing two limiters */
+  /** the tasks it keeps priority and submit order with; none for map items and tasks passing two limiters */
   orderClass?: string | undefined;
+  priority?: number;
   /** what the task function does as it starts */
   inside?: InnerOp | undefined;
 }
@@ -182,7 +186,7 @@ async function run(s: Schedule): Promise<string[]> {
   const lane = (n: number) => lanes[n % lanes.length] as Lane;
   const gate = (n: number | undefined) => (n === undefined ? undefined : (gates[n % gates.length] as Gate));
 
-  /** per executor and order class, the id of the latest task started */
+  /** per executor, order class and priority, the id of the latest task started */
   const lastStarted = new Map<string, number>();
   const cancelled = new Set<number>();
   const events = new Map<number, TaskEventType[]>();
@@ -236,10 +240,14 @@ async function run(s: Schedule): Promise<string[]> {
     if (map !== undefined && map.running.current > map.limit)
       violation(`map on ${l.name}: ${map.running.current} running, maxConcurrency ${map.limit}`);
     if (start.orderClass !== undefined && ctx.attempt === 1) {
-      const key = `${l.name}, ${start.orderClass}`;
-      const last = lastStarted.get(key) ?? -1;
-      if (ctx.taskId < last) violation(`${task} started after task ${last} (${start.orderClass})`);
-      lastStarted.set(key, Math.max(last, ctx.taskId));
+      const key = (priority: number) => `${l.name}, ${start.orderClass}, priority ${priority}`;
+      const mine = start.priority ?? 0;
+      for (const p of PRIORITIES) {
+        const last = lastStarted.get(key(p)) ?? -1;
+        if (p <= mine && ctx.taskId < last)
+          violation(`${task} (priority ${mine}) started after task ${last} (priority ${p}, ${start.orderClass})`);
+      }
+      lastStarted.set(key(mine), Math.max(lastStarted.get(key(mine)) ?? -1, ctx.taskId));
     }
     const exit = () => {
       for (const gauge of gauges) gauge?.exit();
@@ -256,18 +264,21 @@ async function run(s: Schedule): Promise<string[]> {
       const orderClass =
         t.sharedLimiter && l.ownLimiter
           ? undefined
-          : `priority ${t.priority}, ${g?.name ?? 'no semaphore'}${t.sharedLimiter ? ', shared limiter' : ''}`;
+          : `${g?.name ?? 'no semaphore'}${t.sharedLimiter ? ', shared limiter' : ''}`;
       let future: AsyncFuture<unknown>;
       try {
-        future = l.executor.submit(body(t.work, { lane: l, gate: g, orderClass, inside: t.inside }), {
-          priority: t.priority,
-          retries: t.retries,
-          retryDelay: t.retryDelay,
-          jitter: 'none',
-          ...(t.timeout === undefined ? {} : { timeout: t.timeout }),
-          ...(g === undefined ? {} : { semaphore: g.semaphore }),
-          ...(t.sharedLimiter ? { rateLimit: shared } : {}),
-        });
+        future = l.executor.submit(
+          body(t.work, { lane: l, gate: g, orderClass, priority: t.priority, inside: t.inside }),
+          {
+            priority: t.priority,
+            retries: t.retries,
+            retryDelay: t.retryDelay,
+            jitter: 'none',
+            ...(t.timeout === undefined ? {} : { timeout: t.timeout }),
+            ...(g === undefined ? {} : { semaphore: g.semaphore }),
+            ...(t.sharedLimiter ? { rateLimit: shared } : {}),
+          },
+        );
       } catch (error) {
         if (!(error instanceof ExecutorShutdownError) || !l.shut) violation(`submit threw ${String(error)}`);
         return;
