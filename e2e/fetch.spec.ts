@@ -34,6 +34,14 @@ test('the fan-out completes with every result, within the workers and the rate',
   const requests = 200;
   const workers = 4; // below Chromium's 6 connections per HTTP/1.1 host, so the browser is not what limits it
   await start(page, 4, { requests, workers, clientRate: 40, serverRate: 50, failure: 10, maxDelay: 250 });
+  // Mid-run, the counters account for every request, as the board does (read in one go, in the page).
+  await expect.poll(() => count(page, 'fetch-ok')).toBeGreaterThan(0);
+  const counters = await page.evaluate(() =>
+    ['ok', 'failed', 'running', 'queued', 'retrying'].map((id) =>
+      Number(document.querySelector(`[data-testid="fetch-${id}"]`)?.textContent),
+    ),
+  );
+  expect(counters.reduce((a, b) => a + b)).toBe(requests);
   await expect(page.getByTestId('fetch-status')).toHaveText(`finished: ${requests} of ${requests} requests done`, {
     timeout: 20_000,
   });

@@ -66,9 +66,11 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
       <dl className="counters" aria-label="Fan-out counters">
         <Counter label="ok" value={ok} testId="fetch-ok" tone="succeeded" />
         <Counter label="failed" value={failed} testId="fetch-failed" tone="failed" />
-        <Counter label="running" value={snapshot.running} testId="fetch-running" tone="running" />
-        <Counter label="queued" value={snapshot.queued} testId="fetch-queued" tone="queued" />
-        <Counter label="retrying" value={snapshot.retrying} testId="fetch-retrying" tone="retrying" />
+        {/* The run's own progress: its queued count includes the requests `useMap` has not pulled yet, so
+            ok + failed + running + queued + retrying is every request, as on the board below. */}
+        <Counter label="running" value={run.progress.running} testId="fetch-running" tone="running" />
+        <Counter label="queued" value={run.progress.queued} testId="fetch-queued" tone="queued" />
+        <Counter label="retrying" value={run.progress.retrying} testId="fetch-retrying" tone="retrying" />
         <Counter label="retries" value={view.retries} testId="fetch-retries" />
         <Counter label="429 → retry" value={view.rateLimited} testId="fetch-429" />
         <Counter label="503 → retry" value={view.serverErrors} testId="fetch-503" />
