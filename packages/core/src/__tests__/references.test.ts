@@ -1,0 +1,93 @@
+/**
+ * Nothing keeps a settled task's future, value or error alive: the executor, a map and a `mapIter`
+ * iterator let go of them once they are handed over. Ports of the reference tests of cf-taskpool and
+ * CPython, with a real garbage collection (`--expose-gc` set at run time) and `WeakRef`s.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { AsyncExecutor } from '../executor.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/**
+ * True once nothing but `ref` holds its target. A `WeakRef`'s target stays alive until the end of the
+ * job that created or read it, so collect on a later turn of the event loop, twice.
+ */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  for (let i = 0; i < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+  }
+  return ref.deref() === undefined;
+}
+
+/** Takes `n` values from `iterator` in a frame of its own (so no frame of the test holds the last one). */
+async function takeWeakly(iterator: AsyncIterator<unknown>, n: number): Promise<WeakRef<object>[]> {
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < n; i++) refs.push(new WeakRef((await iterator.next()).value as object));
+  return refs;
+}
+
+class Payload {
+  readonly bytes = new Uint8Array(1024);
+}
+
+describe('references', () => {
+  it('a settled future and its value are not held by the executor (cf-taskpool tests/test_task_pool.py::test_free_future_reference)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    let future: ReturnType<typeof executor.submit<Payload>> | undefined = executor.submit(async () => new Payload());
+    const value = new WeakRef(await future);
+    const held = new WeakRef(future);
+    future = undefined;
+    expect(await collected(held)).toBe(true);
+    expect(await collected(value)).toBe(true);
+    expect(executor.getSnapshot().succeeded).toBe(1); // the executor is still alive and counting
+  });
+
+  it('nor a failed one and its error, nor the task function (CPython test_concurrent_futures/executor.py::test_no_stale_references)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const box: { fn?: () => Promise<never> } = {
+      fn: async () => {
+        throw new Error('boom');
+      },
+    };
+    const fn = new WeakRef(box.fn as object);
+    let future: ReturnType<typeof executor.submit<never>> | undefined = executor.submit(
+      box.fn as () => Promise<never>,
+      {
+        retries: 1,
+        retryDelay: 0,
+        signal: new AbortController().signal,
+      },
+    );
+    delete box.fn;
+    const error = new WeakRef((await future.catch((e: unknown) => e)) as object);
+    const held = new WeakRef(future);
+    future = undefined;
+    expect(await collected(held)).toBe(true);
+    expect(await collected(error)).toBe(true);
+    expect(await collected(fn)).toBe(true);
+    expect(executor.getSnapshot().failed).toBe(1);
+  });
+
+  it('map results are not retained by a mapIter iterator once handed over (cf-taskpool tests/test_task_pool.py::test_free_result_reference)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const iterator = executor.mapIter(async () => new Payload(), [1, 2, 3, 4], { bufferSize: 2 });
+    const handed = await takeWeakly(iterator, 3);
+    const kept = [];
+    for (const ref of handed) kept.push(await collected(ref));
+    expect(kept).toEqual([true, true, true]);
+    expect((await iterator.next()).done).toBe(false); // the iterator is alive and still yields
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('a map call keeps its results only until it resolves with them', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    let results: Payload[] | undefined = await executor.map(async () => new Payload(), [1, 2, 3]);
+    const refs = results.map((r) => new WeakRef(r));
+    results = undefined;
+    for (const ref of refs) expect(await collected(ref)).toBe(true);
+  });
+});
