@@ -43,7 +43,7 @@ export type { MapFn, TaskContext, TaskFn } from './task.js';
 export { throttle } from './throttle.js';
 export { type WithTimeoutOptions, withTimeout } from './timeout.js';
 /** Argument checks with core's messages (`fn must be a function, got 5`), for adapters such as @fanout/react. */
-export { checkBoolean, checkFunction, checkObject, describe as describeValue } from './validate.js';
+export { checkBoolean, checkFunction, checkObject, checkSignal, describe as describeValue } from './validate.js';
 export {
   type AsCompletedOptions,
   asCompleted,

@@ -244,6 +244,21 @@ export class MapRun<I, R> {
     }
     // Items not pulled from the source yet wait like queued ones, while the run goes on (an ended run starts no more).
     if (this.status === 'running') queued += Math.max(0, this.total - this.futures.length);
+    // The run hears of every change on its executor, most of them other tasks': if none of its own items
+    // moved, the snapshot stays the same object (results and errors change only with `completed`).
+    const prev = this.snapshot;
+    if (
+      prev.status === this.status &&
+      prev.error === this.error &&
+      prev.startedAt === this.startedAt &&
+      prev.finishedAt === this.finishedAt &&
+      prev.progress.total === this.total &&
+      prev.completed.length === this.completed.length &&
+      sameElements(prev.states, states) &&
+      sameElements(prev.attempts, attempts)
+    ) {
+      return prev;
+    }
     return Object.freeze({
       status: this.status,
       results: Object.freeze(this.results.slice()),
@@ -257,4 +272,10 @@ export class MapRun<I, R> {
       finishedAt: this.finishedAt,
     });
   }
+}
+
+function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -11,15 +11,12 @@
  */
 export function sameKey(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && sameElements(a, b);
-  if (a instanceof Set && b instanceof Set) return a.size === b.size && sameElements(a, b);
+  if ((Array.isArray(a) && Array.isArray(b)) || (a instanceof Set && b instanceof Set)) {
+    const xs = [...a];
+    const ys = [...b];
+    return xs.length === ys.length && xs.every((x, i) => Object.is(x, ys[i]));
+  }
   return isIterator(a) && isIterator(b);
-}
-
-function sameElements(a: Iterable<unknown>, b: Iterable<unknown>): boolean {
-  const ib = b[Symbol.iterator]();
-  for (const x of a) if (!Object.is(x, ib.next().value)) return false;
-  return true;
 }
 
 /** A sync or async iterator that is its own iterable (a generator object): it can be consumed once only. */

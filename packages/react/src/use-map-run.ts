@@ -133,8 +133,8 @@ function guardRestarts(restarts: Restarts): void {
   }
   if (restarts.count > MAX_RESTARTS) {
     throw new Error(
-      'useMap/useAsCompleted: `items` (or `key`) changed on every render, restarting the run each time ' +
-        '(an inline array of new objects is new every time). Memoize the input (useMemo) or pass options.key.',
+      'useMap/useAsCompleted: `items` (or `key`) changed on every render (new objects each time), restarting ' +
+        'the run each time. Memoize the input (useMemo) or pass options.key.',
     );
   }
 }

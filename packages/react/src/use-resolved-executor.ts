@@ -1,6 +1,6 @@
 'use client';
 
-import { AsyncExecutor, type ExecutorOptions } from '@fanout/core';
+import { AsyncExecutor, checkSignal, type ExecutorOptions } from '@fanout/core';
 import { useContext, useEffect, useRef } from 'react';
 import { ExecutorContext } from './context.js';
 import { release, retain } from './deferred-release.js';
@@ -11,6 +11,9 @@ import { release, retain } from './deferred-release.js';
  * (a lazy ref, not a `useState` initializer, which StrictMode calls twice),
  * resized when `maxWorkers` changes, shut down with `cancelFutures` on unmount
  * (deferred, so StrictMode's remount keeps it). A given executor is never shut down.
+ * An owned executor's `signal` is listened to from an effect, not by the
+ * constructor: a render that never commits (on the server, or thrown away by
+ * React) must leave no listener on it.
  * @internal
  */
 export function useResolvedExecutor(source: AsyncExecutor | ExecutorOptions | undefined): AsyncExecutor {
@@ -18,21 +21,35 @@ export function useResolvedExecutor(source: AsyncExecutor | ExecutorOptions | un
   const given = source instanceof AsyncExecutor ? source : source === undefined ? context : undefined;
   const options = source instanceof AsyncExecutor ? undefined : source;
   const owned = useRef<AsyncExecutor | undefined>(undefined);
-  if (given === undefined) owned.current ??= new AsyncExecutor(options);
+  const signal = options?.signal; // only options for an owned executor are given
+  if (given === undefined) {
+    if (signal !== undefined) checkSignal('signal', signal);
+    owned.current ??= new AsyncExecutor(signal === undefined ? options : withoutSignal(options as ExecutorOptions));
+  }
   const executor = given ?? (owned.current as AsyncExecutor);
   const isOwned = given === undefined;
   useEffect(() => {
     if (!isOwned) return;
     retain(executor);
-    return () =>
+    const stop = () => void executor.shutdown({ cancelFutures: true, wait: false });
+    // As the constructor would have: aborting the signal cancels every task and shuts the executor down.
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop);
+    return () => {
+      signal?.removeEventListener('abort', stop);
       release(executor, () => {
         if (owned.current === executor) owned.current = undefined;
-        void executor.shutdown({ cancelFutures: true, wait: false });
+        stop();
       });
-  }, [executor, isOwned]);
+    };
+  }, [executor, isOwned, signal]);
   const maxWorkers = isOwned ? options?.maxWorkers : undefined;
   useEffect(() => {
     if (maxWorkers !== undefined && executor.getSnapshot().maxWorkers !== maxWorkers) executor.resize(maxWorkers);
   }, [executor, maxWorkers]);
   return executor;
+}
+
+function withoutSignal({ signal, ...rest }: ExecutorOptions): ExecutorOptions {
+  return rest;
 }

@@ -80,6 +80,24 @@ describe('MapRun', () => {
     expect(after.results).toHaveLength(1000);
   });
 
+
+  it("stays the same object while only other tasks of its executor change (a shared pool's other callers)", async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const run = new MapRun(executor, (_: number, { signal }) => sleep(1_000).then(() => signal.aborted), [1]);
+    void run.start();
+    await vi.advanceTimersByTimeAsync(1);
+    const mine = run.getSnapshot();
+    expect(mine.progress.running).toBe(1);
+    for (let k = 0; k < 5; k++) {
+      executor.submit(() => sleep(5)); // queued, running, succeeded: none of them the run's
+      await vi.advanceTimersByTimeAsync(10);
+      expect(run.getSnapshot()).toBe(mine);
+    }
+    expect(executor.getSnapshot().succeeded).toBe(5);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(run.getSnapshot()).not.toBe(mine);
+    expect(run.getSnapshot()).toMatchObject({ status: 'success', results: [false] });
+  });
   it('the first failure ends the run as error; cancel() ends it as cancelled and aborts every signal', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 4 });
     const failing = new MapRun(

@@ -64,6 +64,17 @@ function App({ executor }: { executor: AsyncExecutor }): ReactNode {
   );
 }
 
+/** Two owned executors, each given the same signal. */
+function OwnedWithSignal({ signal }: { signal: AbortSignal }) {
+  const { snapshot } = useExecutor({ maxWorkers: 3, signal });
+  const run = useMap(fn, [1, 2], { executor: { signal } });
+  return (
+    <p>
+      {snapshot.maxWorkers} {run.status}
+    </p>
+  );
+}
+
 describe('server rendering', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -84,6 +95,14 @@ describe('server rendering', () => {
     expect(fn).not.toHaveBeenCalled();
     expect(executor.getSnapshot().submitted).toBe(0);
     expect(executor.subscriberCount).toBe(0);
+  });
+
+  it("an owned executor's signal gets no listener on the server (effects never run there to remove one)", () => {
+    const controller = new AbortController(); // e.g. one signal for the whole server
+    const add = vi.spyOn(controller.signal, 'addEventListener');
+    for (let i = 0; i < 5; i++) renderToString(<OwnedWithSignal signal={controller.signal} />);
+    expect(add).not.toHaveBeenCalled();
+    expect(fn).not.toHaveBeenCalled();
   });
 
   it('hydrates without a warning, then runs on the client', async () => {

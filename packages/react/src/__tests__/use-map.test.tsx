@@ -163,6 +163,30 @@ describe('useMap (StrictMode)', () => {
     expect(await executor.submit(() => 'still open')).toBe('still open');
   });
 
+  it("on a shared executor, other callers' tasks re-render nothing: the run's snapshot stays the same", async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    let renders = 0;
+    const { result } = renderHook(
+      () => {
+        renders++;
+        return useMap((_: number, { signal }: TaskContext) => untilAborted(signal), [1], { executor });
+      },
+      { reactStrictMode: false },
+    );
+    await tick();
+    const before = renders;
+    const { results, progress } = result.current;
+    for (let k = 0; k < 10; k++) {
+      executor.submit(() => sleep(5)); // someone else's task: queued, running, succeeded
+      await tick();
+    }
+    expect(executor.getSnapshot().succeeded).toBe(10);
+    expect(renders).toBe(before);
+    expect(result.current.results).toBe(results);
+    expect(result.current.progress).toBe(progress);
+    act(() => result.current.cancel());
+  });
+
   it('a Set written inline, or a generator called during render, runs once: no restart, no render loop', async () => {
     function* range(n: number) {
       for (let i = 0; i < n; i++) yield i;

@@ -174,10 +174,11 @@ describe('withExecutor (TanStack Query)', () => {
 
 function useUsers(ids: number[], fetchUser: (id: number, signal: AbortSignal) => Promise<{ id: number }>) {
   const queryClient = useQueryClient();
-  // Each item goes through the cache by key: cached ones resolve at once, without a request.
+  // Each item goes through the cache by key: cached ones resolve at once, without a request. The fetch
+  // gets Query's signal: Query shares it with every caller of the key (the README's recipe).
   return useMap(
-    (id: number, { signal }: TaskContext) =>
-      queryClient.ensureQueryData({ queryKey: ['user', id], queryFn: () => fetchUser(id, signal) }),
+    (id: number) =>
+      queryClient.ensureQueryData({ queryKey: ['user', id], queryFn: ({ signal }) => fetchUser(id, signal) }),
     ids,
     { maxConcurrency: 2 },
   );
@@ -221,5 +222,23 @@ describe('useMap + the Query cache', () => {
       results: [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }],
     });
     expect(fetched).toEqual([1, 2, 3, 4]);
+  });
+
+  it("two components share one fetch per key; the first one's unmount does not fail the other's items", async () => {
+    const fetched: number[] = [];
+    const fetchUser = async (id: number, signal: AbortSignal) => {
+      fetched.push(id);
+      await sleep(100, signal);
+      return { id };
+    };
+    const a = renderHook(() => useUsers([1, 2], fetchUser), exact);
+    await tick();
+    const b = renderHook(() => useUsers([1, 2], fetchUser), exact); // Query gives B the fetches A started
+    await tick();
+    a.unmount();
+    await flush();
+    await tick(200);
+    expect(b.result.current).toMatchObject({ status: 'success', results: [{ id: 1 }, { id: 2 }] });
+    expect(fetched).toEqual([1, 2]);
   });
 });
