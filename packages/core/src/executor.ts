@@ -19,7 +19,7 @@ import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
-import { clearTimer, now, setTimer } from './time.js';
+import { clearTimer, now, setTimer, type TimerHandle } from './time.js';
 import { checkBoolean, checkFunction, checkInt, checkObject, checkOptions } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 import { WorkerPool } from './worker-pool.js';
@@ -77,6 +77,8 @@ export class AsyncExecutor implements AsyncDisposable {
   private snapshot: ExecutorSnapshot | undefined;
   /** a snapshot with rate-limit tokens was handed out in this synchronous stretch: keep handing it out */
   private pinned = false;
+  /** while subscribed: fires when the rate limiter's tokens may have risen (see `watchTokens`) */
+  private tokenTimer: TimerHandle | undefined;
   private readonly pumps = new Set<() => void>();
   private readonly signals = new SignalWatch();
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
@@ -200,6 +202,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (!this.isShutdown) {
       this.isShutdown = true;
       this.signal?.removeEventListener('abort', this.onAbort);
+      this.stopWatchingTokens();
       this.changed();
     }
     if (options.cancelFutures) {
@@ -255,7 +258,7 @@ export class AsyncExecutor implements AsyncDisposable {
 
   /**
    * The current state, the same object until something changes — a rate limiter's refill included,
-   * seen when the snapshot is read (refills notify nobody: that would take a timer). Bound: pass it bare.
+   * seen when the snapshot is read (and told to subscribers, see `watchTokens`). Bound: pass it bare.
    */
   readonly getSnapshot = (): ExecutorSnapshot => {
     const limiter = this.limiter;
@@ -280,8 +283,18 @@ export class AsyncExecutor implements AsyncDisposable {
     this.pinned = false;
   };
 
-  /** Call `listener` (at most once per microtask burst) after the snapshot changes. Bound; returns the unsubscribe function. */
-  readonly subscribe = (listener: () => void): (() => void) => this.notifier.subscribe(listener);
+  /**
+   * Call `listener` (at most once per microtask burst) after the snapshot changes — a rate limiter's
+   * refill included, while anyone subscribes. Bound; returns the unsubscribe function.
+   */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    const unsubscribe = this.notifier.subscribe(listener);
+    this.watchTokens();
+    return () => {
+      unsubscribe();
+      if (!this.notifier.listening) this.stopWatchingTokens();
+    };
+  };
 
   /** How many `subscribe` listeners are attached (zero after every consumer unsubscribed). */
   get subscriberCount(): number {
@@ -800,7 +813,32 @@ export class AsyncExecutor implements AsyncDisposable {
 
   private changed(): void {
     this.snapshot = undefined;
-    if (this.notifier.listening) this.notifier.notify();
+    if (this.notifier.listening) {
+      this.notifier.notify();
+      if (this.tokenTimer === undefined && this.limiter !== undefined) this.watchTokens();
+    }
+  }
+
+  /**
+   * Tokens come back with time, not with an event: while anyone subscribes and the rate limiter is
+   * below its most, one timer tells them when the tokens may have risen (`getSnapshot` shows it only
+   * if they did). None without subscribers, once full, or after shutdown.
+   */
+  private watchTokens(): void {
+    const limiter = this.limiter;
+    if (limiter === undefined || this.tokenTimer !== undefined || this.isShutdown || !this.notifier.listening) return;
+    const wait = limiter.untilMore();
+    if (wait === undefined) return;
+    this.tokenTimer = setTimer(() => {
+      this.tokenTimer = undefined;
+      this.notifier.notify();
+      this.watchTokens();
+    }, wait);
+  }
+
+  private stopWatchingTokens(): void {
+    clearTimer(this.tokenTimer);
+    this.tokenTimer = undefined;
   }
 
   private buildSnapshot(): ExecutorSnapshot {

@@ -162,8 +162,13 @@ export class RateLimiter {
     this.#arrived = arrived;
   }
 
-  /** Admissions in the window (t − interval, t]; the log is in time order. */
+  /** Admissions in the window (t − interval, t]. */
   #inWindow(t: number): number {
+    return this.#log.length - this.#firstInWindow(t);
+  }
+
+  /** The position (from the oldest) of the oldest admission in the window (t − interval, t]; the log is in time order. */
+  #firstInWindow(t: number): number {
     const log = this.#log;
     const n = log.length;
     let lo = 0;
@@ -173,7 +178,25 @@ export class RateLimiter {
       if ((log[(this.#logStart + mid) % n] as number) > t - this.interval) hi = mid;
       else lo = mid + 1;
     }
-    return n - lo;
+    return lo;
+  }
+
+  /**
+   * Milliseconds until `tokens` may rise — a token arrives, or an admission leaves the window — or
+   * `undefined` while it is at its most (`min(burst, limit)`): when an executor's subscribers should
+   * look again.
+   * @internal
+   */
+  untilMore(): number | undefined {
+    const t = preciseNow();
+    this.#refill(t);
+    const log = this.#log;
+    const first = this.#firstInWindow(t);
+    const inWindow = log.length - first;
+    if (Math.min(this.#bucket, this.limit - inWindow) >= Math.min(this.burst, this.limit)) return undefined;
+    let at = this.#bucket < this.burst ? this.#tokenAt(this.#arrived + 1) : Number.POSITIVE_INFINITY;
+    if (inWindow > 0) at = Math.min(at, (log[(this.#logStart + first) % log.length] as number) + this.interval);
+    return Math.max(0, Math.ceil(at - t));
   }
 
   /** When both rules next allow a start: ≤ t if one is allowed at t. */

@@ -295,6 +295,50 @@ describe('executor rateLimit', () => {
     expect(new AsyncExecutor().getSnapshot().rateLimit).toBeUndefined();
   });
 
+  it('subscribers hear the tokens come back, one notification per rise, and no timer is kept for nobody', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 5, rateLimit: { limit: 4, interval: 1000 } });
+    const seen: string[] = [];
+    const t0 = Date.now();
+    const snapshots = new Set<object>();
+    const unsubscribe = executor.subscribe(() => {
+      const snapshot = executor.getSnapshot();
+      snapshots.add(snapshot);
+      seen.push(`${snapshot.rateLimit?.tokens}@${Date.now() - t0}`);
+    });
+    await Promise.all([0, 1, 2, 3].map((i) => executor.submit(() => i))); // the bucket is empty
+    expect(executor.getSnapshot().rateLimit?.tokens).toBe(0);
+    seen.length = 0;
+    snapshots.clear();
+    await vi.advanceTimersByTimeAsync(1000);
+    // A token arrives every 250 ms, but the window holds the 4 starts until 1000: the subscriber is told
+    // at each moment the tokens may rise, and the snapshot changes only when they do.
+    expect(seen).toEqual(['0@250', '0@500', '0@750', '4@1000']);
+    expect(snapshots.size).toBe(2);
+    expect(vi.getTimerCount()).toBe(0); // full: nothing left to watch
+    // Drained again, then nobody listening: no timer.
+    await executor.submit(() => 'a');
+    expect(vi.getTimerCount()).toBe(1);
+    unsubscribe();
+    expect(vi.getTimerCount()).toBe(0);
+    // Subscribed again: the rise is heard; shut down: the timer goes.
+    executor.subscribe(() => seen.push(executor.getSnapshot().rateLimit?.tokens as number));
+    expect(vi.getTimerCount()).toBe(1);
+    await executor.shutdown();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('with a bucket smaller than the limit, subscribers hear each token arrive', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 5, rateLimit: { limit: 10, interval: 1000, burst: 2 } });
+    const seen: string[] = [];
+    const t0 = Date.now();
+    executor.subscribe(() => seen.push(`${executor.getSnapshot().rateLimit?.tokens}@${Date.now() - t0}`));
+    await Promise.all([executor.submit(() => 0), executor.submit(() => 1)]);
+    seen.length = 0;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(seen).toEqual(['1@100', '2@200']); // one token every 100 ms, up to the bucket's 2
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('pause holds tasks waiting for tokens; resume starts them, never above the rate', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 5, rateLimit: { limit: 1, interval: 1000 } });
     const starts: number[] = [];

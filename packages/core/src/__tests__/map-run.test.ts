@@ -80,7 +80,6 @@ describe('MapRun', () => {
     expect(after.results).toHaveLength(1000);
   });
 
-
   it("stays the same object while only other tasks of its executor change (a shared pool's other callers)", async () => {
     const executor = new AsyncExecutor({ maxWorkers: 4 });
     const run = new MapRun(executor, (_: number, { signal }) => sleep(1_000).then(() => signal.aborted), [1]);

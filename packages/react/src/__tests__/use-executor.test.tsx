@@ -133,6 +133,16 @@ describe('useExecutor (StrictMode)', () => {
     expect(created.executors).toHaveLength(1);
   });
 
+  it("shows the rate limiter's tokens coming back while nothing else happens", async () => {
+    const { result } = renderHook(() => useExecutor({ maxWorkers: 5, rateLimit: { limit: 5, interval: 1000 } }));
+    for (let i = 0; i < 5; i++) result.current.submit(() => i);
+    await tick();
+    expect(result.current.snapshot.rateLimit?.tokens).toBe(0);
+    await tick(1000);
+    expect(result.current.snapshot.rateLimit?.tokens).toBe(5);
+    expect(vi.getTimerCount()).toBe(0); // full: no timer left
+  });
+
   it('uses the ExecutorProvider executor when called without arguments', () => {
     const executor = new AsyncExecutor();
     const wrapper = ({ children }: { children?: ReactNode }) => (
