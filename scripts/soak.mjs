@@ -189,6 +189,9 @@ async function child() {
 
   const mine = { submitted: 0, direct: 0, mapItems: 0, succeeded: 0, failed: 0, cancelled: 0 };
   const wrongErrors = [];
+  // Core reports what a done callback or listener throws through globalThis.reportError: here, a failure.
+  const callbackErrors = [];
+  globalThis.reportError = (error) => callbackErrors.push(error);
   const faults = {
     failures: 0, // attempts that threw/rejected on purpose
     timeoutsSeen: 0, // attempts whose signal aborted with TimeoutError
@@ -290,7 +293,13 @@ async function child() {
       if (!(e instanceof InjectedError) && !(e instanceof TimeoutError) && wrongErrors.length < 5)
         wrongErrors.push(`failed with ${e}`);
     } else if (state === 'cancelled') {
-      const e = f.exception();
+      // exception() of a cancelled future throws its CancelledError, as Python's does.
+      let e = 'no error';
+      try {
+        f.exception();
+      } catch (error) {
+        e = error;
+      }
       if (!(e instanceof CancelledError) && wrongErrors.length < 5) wrongErrors.push(`cancelled with ${e}`);
     }
     outstanding--;
@@ -701,6 +710,11 @@ async function child() {
       'errors are the right kind',
       wrongErrors.length === 0,
       wrongErrors.join('; ') || 'failed → InjectedError/TimeoutError, cancelled → CancelledError',
+    ],
+    [
+      'no callback threw',
+      callbackErrors.length === 0,
+      callbackErrors.length === 0 ? '0' : `${callbackErrors.length}, first: ${callbackErrors[0]}`,
     ],
     [
       'max running ≤ maxWorkers at every moment',
