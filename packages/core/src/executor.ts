@@ -27,9 +27,9 @@ import { WorkerPool } from './worker-pool.js';
 /** Options of {@link AsyncExecutor.shutdown}. */
 export interface ShutdownOptions {
   /** Resolve only once every task has settled. @default true */
-  wait?: boolean;
+  wait?: boolean | undefined;
   /** Cancel queued and retrying tasks and abort running ones. @default false */
-  cancelFutures?: boolean;
+  cancelFutures?: boolean | undefined;
 }
 
 const SHUTDOWN_KEYS = new Set(['wait', 'cancelFutures']);
@@ -117,7 +117,17 @@ export class AsyncExecutor implements AsyncDisposable {
     items: Iterable<I> | AsyncIterable<I>,
     options: MapOptions & { returnExceptions: true },
   ): Promise<(Awaited<R> | Error)[]>;
-  map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<Awaited<R>[]>;
+  map<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options?: MapOptions & { returnExceptions?: false | undefined },
+  ): Promise<Awaited<R>[]>;
+  /** `returnExceptions` not known to be `false` (a `boolean`, an options variable): errors may be among the results. */
+  map<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options: MapOptions,
+  ): Promise<(Awaited<R> | Error)[]>;
   map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<unknown[]> {
     try {
       this.assertOpen('map');
@@ -140,8 +150,13 @@ export class AsyncExecutor implements AsyncDisposable {
   mapIter<I, R>(
     fn: MapFn<I, R>,
     items: Iterable<I> | AsyncIterable<I>,
-    options?: MapOptions,
+    options?: MapOptions & { returnExceptions?: false | undefined },
   ): AsyncIterableIterator<Awaited<R>>;
+  mapIter<I, R>(
+    fn: MapFn<I, R>,
+    items: Iterable<I> | AsyncIterable<I>,
+    options: MapOptions,
+  ): AsyncIterableIterator<Awaited<R> | Error>;
   mapIter<I, R>(
     fn: MapFn<I, R>,
     items: Iterable<I> | AsyncIterable<I>,
@@ -151,7 +166,17 @@ export class AsyncExecutor implements AsyncDisposable {
     return new MapIterator(this.prepare(fn, items, options));
   }
 
-  /** Keep the items whose async predicate holds, in input order. */
+  /** Keep the items whose async predicate holds, in input order (a type guard narrows them). */
+  filter<I, S extends I>(
+    pred: (item: I, ctx: Parameters<TaskFn<unknown>>[0]) => item is S,
+    items: Iterable<I> | AsyncIterable<I>,
+    options?: Omit<MapOptions, 'returnExceptions'>,
+  ): Promise<S[]>;
+  filter<I>(
+    pred: (item: I, ctx: Parameters<TaskFn<unknown>>[0]) => unknown,
+    items: Iterable<I> | AsyncIterable<I>,
+    options?: Omit<MapOptions, 'returnExceptions'>,
+  ): Promise<I[]>;
   async filter<I>(
     pred: (item: I, ctx: Parameters<TaskFn<unknown>>[0]) => unknown,
     items: Iterable<I> | AsyncIterable<I>,

@@ -9,7 +9,7 @@ export type FetchParse = 'json' | 'text' | 'response';
 /** Options of {@link fetchTask}. */
 export interface FetchTaskOptions<P extends FetchParse = FetchParse> {
   /** @default 'json' */
-  parse?: P;
+  parse?: P | undefined;
 }
 
 type Parsed<P extends FetchParse, T> = P extends 'text' ? string : P extends 'response' ? Response : T;

@@ -8,9 +8,9 @@ export type FutureState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'fai
 /** Options of {@link AsyncFuture.result}. */
 export interface ResultOptions {
   /** Give up waiting after this many ms (the task keeps running). */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Give up waiting when this aborts (the task keeps running). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Called once when the future settles, with the future. */

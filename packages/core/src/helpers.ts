@@ -12,7 +12,7 @@ import { checkFunction, checkInt, checkObject, describe } from './validate.js';
 /** Options of {@link parallelMap} and {@link parallelFilter}. */
 export interface ParallelOptions extends MapOptions {
   /** Items processed at once. @default 10 */
-  maxConcurrent?: number;
+  maxConcurrent?: number | undefined;
 }
 
 async function withExecutor<T>(
@@ -31,7 +31,7 @@ async function withExecutor<T>(
   }
 }
 
-function split<O extends { maxConcurrent?: number }>(
+function split<O extends { maxConcurrent?: number | undefined }>(
   options: O | undefined,
 ): [number | undefined, Omit<O, 'maxConcurrent'>] {
   if (options === undefined) return [undefined, {} as Omit<O, 'maxConcurrent'>];
@@ -53,8 +53,13 @@ export function parallelMap<I, R>(
 export function parallelMap<I, R>(
   fn: MapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
-  options?: ParallelOptions,
+  options?: ParallelOptions & { returnExceptions?: false | undefined },
 ): Promise<Awaited<R>[]>;
+export function parallelMap<I, R>(
+  fn: MapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options: ParallelOptions,
+): Promise<(Awaited<R> | Error)[]>;
 export function parallelMap<I, R>(
   fn: MapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
@@ -101,12 +106,17 @@ export function gatherWithConcurrency<T>(
 export function gatherWithConcurrency<T>(
   n: number,
   thunks: Iterable<() => T | PromiseLike<T>>,
-  options?: { returnExceptions?: boolean },
+  options?: { returnExceptions?: false | undefined },
 ): Promise<Awaited<T>[]>;
 export function gatherWithConcurrency<T>(
   n: number,
   thunks: Iterable<() => T | PromiseLike<T>>,
-  options: { returnExceptions?: boolean } = {},
+  options: { returnExceptions?: boolean | undefined },
+): Promise<(Awaited<T> | Error)[]>;
+export function gatherWithConcurrency<T>(
+  n: number,
+  thunks: Iterable<() => T | PromiseLike<T>>,
+  options: { returnExceptions?: boolean | undefined } = {},
 ): Promise<unknown[]> {
   try {
     checkInt('n', n, 1, true);
@@ -147,19 +157,19 @@ export function retry<T>(fn: TaskFn<T>, options: RetryOptions = {}): Promise<Awa
 /** Options of {@link batchProcess}. */
 export interface BatchProcessOptions<R> {
   /** Items per batch. @default 10 */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Items of a batch processed at once. @default 10 */
-  maxConcurrent?: number;
+  maxConcurrent?: number | undefined;
   /** Called once per batch, in order, with that batch's results (errors among them with `returnExceptions`). */
-  onBatchComplete?: (results: R[], batchIndex: number) => void | PromiseLike<void>;
+  onBatchComplete?: ((results: R[], batchIndex: number) => void | PromiseLike<void>) | undefined;
   /** Extra attempts per item. @default 0 */
-  retries?: number;
+  retries?: number | undefined;
   /** First wait before a retry, in ms. @default 100 */
-  retryDelay?: number;
+  retryDelay?: number | undefined;
   /** Put a failed item's error in the results instead of rejecting. @default false */
-  returnExceptions?: boolean;
+  returnExceptions?: boolean | undefined;
   /** Aborting it cancels the items in flight and rejects. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -177,8 +187,13 @@ export function batchProcess<I, R>(
 export function batchProcess<I, R>(
   items: Iterable<I> | AsyncIterable<I>,
   processor: MapFn<I, R>,
-  options?: BatchProcessOptions<Awaited<R>>,
+  options?: BatchProcessOptions<Awaited<R>> & { returnExceptions?: false | undefined },
 ): Promise<Awaited<R>[]>;
+export function batchProcess<I, R>(
+  items: Iterable<I> | AsyncIterable<I>,
+  processor: MapFn<I, R>,
+  options: BatchProcessOptions<Awaited<R> | Error>,
+): Promise<(Awaited<R> | Error)[]>;
 export async function batchProcess<I, R>(
   items: Iterable<I> | AsyncIterable<I>,
   processor: MapFn<I, R>,

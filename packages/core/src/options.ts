@@ -8,42 +8,42 @@ import { checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, checkSi
 /** Options of one task: `submit(fn, options)`, and every item of a `map`. */
 export interface TaskOptions {
   /** Extra attempts after a failure: `retries: 3` means up to 4 attempts. @default 0 */
-  retries?: number;
+  retries?: number | undefined;
   /** First wait before a retry, in ms; multiplied by `backoff` after each attempt. @default 100 */
-  retryDelay?: number;
+  retryDelay?: number | undefined;
   /** Factor applied to the delay after each attempt. @default 2 */
-  backoff?: number;
+  backoff?: number | undefined;
   /** Upper bound of any retry wait (including one asked by `Retry-After`), in ms. @default 30000 */
-  maxRetryDelay?: number;
+  maxRetryDelay?: number | undefined;
   /** Randomisation of the retry wait. @default 'full' */
-  jitter?: Jitter;
+  jitter?: Jitter | undefined;
   /** Which failures are retried. @default every error but CancelledError, InvalidStateError and HTTP 4xx other than 408/429 */
-  retryIf?: RetryIf;
+  retryIf?: RetryIf | undefined;
   /** Limit of one attempt, in ms; on expiry the attempt's signal aborts with `TimeoutError` and the attempt fails (retryable). @default none */
-  timeout?: number;
+  timeout?: number | undefined;
   /** A semaphore the task holds one permit of while it runs. */
-  semaphore?: Semaphore;
+  semaphore?: Semaphore | undefined;
   /** A rate limiter (or its options) every attempt of this task must also pass. */
-  rateLimit?: RateLimiter | RateLimitOptions;
+  rateLimit?: RateLimiter | RateLimitOptions | undefined;
   /** Higher starts first; equal priorities start in submit order. @default 0 */
-  priority?: number;
+  priority?: number | undefined;
   /** Aborting it cancels this task. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** A label for snapshots, events, errors and the demo. */
-  name?: string;
+  name?: string | undefined;
 }
 
 /** Options of `new AsyncExecutor(options)`. */
 export interface ExecutorOptions
   extends Pick<TaskOptions, 'retries' | 'retryDelay' | 'backoff' | 'maxRetryDelay' | 'jitter' | 'retryIf' | 'timeout'> {
   /** Tasks running at once: an integer ≥ 1, or `Infinity`. @default 10 */
-  maxWorkers?: number;
+  maxWorkers?: number | undefined;
   /** At most `limit` attempt starts per `interval` ms for the whole executor, or a shared `RateLimiter`. */
-  rateLimit?: RateLimiter | RateLimitOptions;
+  rateLimit?: RateLimiter | RateLimitOptions | undefined;
   /** Aborting it cancels every task and shuts the executor down. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Shown in snapshots, errors and the demo. */
-  name?: string;
+  name?: string | undefined;
 }
 
 /** Progress reported by `onProgress` of a map. */
@@ -59,15 +59,15 @@ export interface MapProgress {
 /** Options of `map`, `mapIter` and `filter`: per-call settings plus every task option, applied to each item. */
 export interface MapOptions extends TaskOptions {
   /** A concurrency limit for this call alone (below `maxWorkers`). @default maxWorkers */
-  maxConcurrency?: number;
+  maxConcurrency?: number | undefined;
   /** mapIter: items pulled ahead of the consumer. @default 2 × min(maxConcurrency, maxWorkers) */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
   /** mapIter: `false` yields in completion order. @default true */
-  ordered?: boolean;
+  ordered?: boolean | undefined;
   /** Put a failed item's error in the results instead of rejecting. @default false */
-  returnExceptions?: boolean;
+  returnExceptions?: boolean | undefined;
   /** Called after each item finishes. */
-  onProgress?: (progress: MapProgress) => void;
+  onProgress?: ((progress: MapProgress) => void) | undefined;
 }
 
 /** The defaults of every option, in one place. */

@@ -11,7 +11,7 @@ export interface RateLimitOptions {
   /** The window length in milliseconds: a finite number > 0. */
   interval: number;
   /** Bucket capacity, the starts allowed at once after a quiet spell: an integer ≥ 1. @default limit */
-  burst?: number;
+  burst?: number | undefined;
 }
 
 /** The same type under the class's name. */
@@ -21,7 +21,11 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set(['limit', 'interval', 'burst']);
 const NOOP_WAITER: Waiter = { cancel() {} };
 const WINDOW_GUARD = 0.1;
 
-function readOptions(value: unknown, prefix: string, objectName: string): Required<RateLimitOptions> {
+function readOptions(
+  value: unknown,
+  prefix: string,
+  objectName: string,
+): { limit: number; interval: number; burst: number } {
   checkOptions(objectName, value, KNOWN_KEYS);
   const options = value as Partial<Record<keyof RateLimitOptions, unknown>>;
   const limit = checkInt(`${prefix}limit`, options.limit, 1);

@@ -7,9 +7,9 @@ const KEYS: ReadonlySet<string> = new Set(['cleanup', 'signal']);
 /** Options of {@link withTimeout}. */
 export interface WithTimeoutOptions {
   /** Runs once if the deadline passes (close a socket, roll back…). */
-  cleanup?: () => void | PromiseLike<void>;
+  cleanup?: (() => void | PromiseLike<void>) | undefined;
   /** Aborting it rejects with `CancelledError` (and aborts the signal given to `fn`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

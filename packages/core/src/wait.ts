@@ -17,11 +17,11 @@ export type WaitStrategy = (typeof WaitStrategy)[keyof typeof WaitStrategy];
 /** Options of {@link wait}. */
 export interface WaitOptions {
   /** @default WaitStrategy.ALL_COMPLETED */
-  returnWhen?: WaitStrategy;
+  returnWhen?: WaitStrategy | undefined;
   /** Return what is done after this many ms (never throws for it). */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Stop waiting when it aborts (rejects with `CancelledError`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** What {@link wait} returns: the futures settled and those still pending. */
@@ -33,9 +33,9 @@ export interface WaitResult<F extends AsyncFuture<unknown> = AsyncFuture<unknown
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {
   /** Throw `TimeoutError` (`2 (of 4) futures unfinished`) if not all settled within this many ms. */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Stop when it aborts (the iterator throws `CancelledError`). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 const STRATEGIES = Object.values(WaitStrategy);

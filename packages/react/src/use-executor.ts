@@ -20,7 +20,7 @@ export interface UseExecutorOptions<T> {
   /** Picks the part of the snapshot the component renders (e.g. one worker's lane). */
   select: (snapshot: ExecutorSnapshot) => T;
   /** Re-render only when the selection changes by this test. @default Object.is */
-  isEqual?: Equality<T>;
+  isEqual?: Equality<T> | undefined;
 }
 
 /** What {@link useExecutor} returns. */

@@ -20,11 +20,11 @@ import { useStore } from './use-store.js';
 /** Options of `useMap` and `useAsCompleted`: every option of core's `map`, plus these. */
 export interface UseMapOptions extends MapOptions {
   /** Identity of the input: the run restarts when it changes (arrays compared element by element). @default items, compared element by element */
-  key?: unknown;
+  key?: unknown | undefined;
   /** The executor to run on, or options for one owned by the component. @default the ExecutorProvider's, else an owned `new AsyncExecutor()` */
-  executor?: AsyncExecutor | ExecutorOptions;
+  executor?: AsyncExecutor | ExecutorOptions | undefined;
   /** `false` keeps the run idle (and cancels one in flight). @default true */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
 }
 
 /** The task function of the hooks: `fn(item, ctx)`, sync or async. */

@@ -49,8 +49,14 @@ export function useMap<I, R>(
 export function useMap<I, R>(
   fn: UseMapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
-  options?: UseMapOptions,
+  options?: UseMapOptions & { returnExceptions?: false | undefined },
 ): UseMapResult<Awaited<R>>;
+/** `returnExceptions` not known to be `false` (a `boolean`, an options variable): errors may be among the results. */
+export function useMap<I, R>(
+  fn: UseMapFn<I, R>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options: UseMapOptions,
+): UseMapResult<Awaited<R> | Error>;
 export function useMap<I, R>(
   fn: UseMapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,

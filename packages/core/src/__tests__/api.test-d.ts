@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { AsyncExecutor } from '../executor.js';
 import type { AsyncFuture, FutureState } from '../future.js';
 import { batchProcess, gatherWithConcurrency, parallelMap } from '../helpers.js';
+import type { MapOptions } from '../options.js';
 import type { RateLimiterOptions, RateLimitOptions } from '../rate-limiter.js';
 import type { ExecutorSnapshot } from '../snapshot.js';
 import type { TaskContext } from '../task.js';
@@ -80,14 +81,46 @@ describe('map, mapIter, filter', () => {
     >();
   });
 
+  it('returnExceptions not known to be false (a boolean, an options variable) also adds Error', () => {
+    const work = async (x: number) => x;
+    const variable: MapOptions = { retries: 2 };
+    const flag = Math.random() > 0.5;
+    const inferred = { retries: 3, returnExceptions: true }; // widened to boolean
+    expectTypeOf(executor.map(work, [1], variable)).toEqualTypeOf<Promise<(number | Error)[]>>();
+    expectTypeOf(executor.map(work, [1], { returnExceptions: flag })).toEqualTypeOf<Promise<(number | Error)[]>>();
+    expectTypeOf(executor.map(work, [1], inferred)).toEqualTypeOf<Promise<(number | Error)[]>>();
+    expectTypeOf(executor.mapIter(work, [1], variable)).toEqualTypeOf<AsyncIterableIterator<number | Error>>();
+    expectTypeOf(parallelMap(work, [1], { maxConcurrent: 2, returnExceptions: flag })).toEqualTypeOf<
+      Promise<(number | Error)[]>
+    >();
+    expectTypeOf(gatherWithConcurrency(2, [() => 1], { returnExceptions: flag })).toEqualTypeOf<
+      Promise<(number | Error)[]>
+    >();
+    // …while options without it, or with false or undefined, keep the plain results.
+    const plain = { retries: 3, timeout: 1000 };
+    expectTypeOf(executor.map(work, [1], plain)).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(executor.map(work, [1], { returnExceptions: false })).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(executor.map(work, [1], { returnExceptions: undefined })).toEqualTypeOf<Promise<number[]>>();
+  });
+
+  it('options take undefined for "not set", also under exactOptionalPropertyTypes', () => {
+    const maybe: { signal?: AbortSignal | undefined; timeout?: number | undefined; name?: string | undefined } = {};
+    executor.submit(() => 1, { signal: maybe.signal, timeout: maybe.timeout, name: maybe.name });
+    executor.map(async (x: number) => x, [1], { maxConcurrency: maybe.timeout, signal: maybe.signal });
+    numbers.result({ timeout: maybe.timeout, signal: maybe.signal });
+    void executor.shutdown({ wait: undefined, cancelFutures: undefined });
+  });
+
   it('mapIter yields the awaited results', async () => {
     const it = executor.mapIter(async (s: string) => s.length, names(), { bufferSize: 4, ordered: false });
     expectTypeOf(it).toEqualTypeOf<AsyncIterableIterator<number>>();
     for await (const n of it) expectTypeOf(n).toEqualTypeOf<number>();
   });
 
-  it('filter keeps the item type', () => {
+  it('filter keeps the item type, narrowed by a type guard', () => {
     expectTypeOf(executor.filter(async (x: number) => x > 1, [1, 2])).toEqualTypeOf<Promise<number[]>>();
+    const mixed: (string | number)[] = ['a', 1];
+    expectTypeOf(executor.filter((x): x is string => typeof x === 'string', mixed)).toEqualTypeOf<Promise<string[]>>();
     expectTypeOf(executor.filter((s) => s.length > 1, names())).toEqualTypeOf<Promise<string[]>>();
   });
 

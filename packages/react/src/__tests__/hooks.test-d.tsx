@@ -8,7 +8,7 @@ import type {
 } from '@fanout/core';
 import { type QueryFunction, type QueryFunctionContext, useQueries, useQuery } from '@tanstack/react-query';
 import { describe, expectTypeOf, it } from 'vitest';
-import { useAsCompleted, useExecutor, useMap, withExecutor } from '../index.js';
+import { type UseMapOptions, useAsCompleted, useExecutor, useMap, withExecutor } from '../index.js';
 
 declare const executor: AsyncExecutor;
 interface User {
@@ -53,6 +53,17 @@ describe('useMap types', () => {
       enabled: false,
     });
     useMap((x: number) => x, [1], { executor });
+    // returnExceptions not known to be false (an options variable, a boolean): errors may be among the results
+    const options: UseMapOptions = { retries: 2 };
+    expectTypeOf(useMap((x: number) => x, [1], options).results).toEqualTypeOf<
+      readonly (number | Error | undefined)[]
+    >();
+    expectTypeOf(useMap((x: number) => x, [1], { retries: 2 }).results).toEqualTypeOf<
+      readonly (number | undefined)[]
+    >();
+    // undefined means "not set", also under exactOptionalPropertyTypes
+    const maybe: { key?: string | undefined; enabled?: boolean | undefined } = {};
+    useMap((x: number) => x, [1], { key: maybe.key, enabled: maybe.enabled });
     // @ts-expect-error not an option
     useMap((x: number) => x, [1], { maxWorker: 2 });
     // @ts-expect-error items must match fn's parameter
