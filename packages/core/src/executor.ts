@@ -182,6 +182,7 @@ export class AsyncExecutor implements AsyncDisposable {
     items: Iterable<I> | AsyncIterable<I>,
     options?: Omit<MapOptions, 'returnExceptions'>,
   ): Promise<I[]> {
+    this.assertOpen('filter');
     checkFunction('pred', pred);
     if (options !== undefined) {
       checkObject('options', options); // before the spread below turns null or 5 into {}

@@ -1,7 +1,7 @@
 import { CancelledError, HttpError } from './errors.js';
 import type { TaskContext } from './task.js';
 import { now } from './time.js';
-import { checkObject, checkOneOf, checkOptions } from './validate.js';
+import { checkObject, checkOneOf, checkOptions, describe } from './validate.js';
 
 /** How `fetchTask` reads a successful response. */
 export type FetchParse = 'json' | 'text' | 'response';
@@ -13,6 +13,9 @@ export interface FetchTaskOptions<P extends FetchParse = FetchParse> {
 }
 
 type Parsed<P extends FetchParse, T> = P extends 'text' ? string : P extends 'response' ? Response : T;
+
+/** `fetchTask`'s `init`: a `RequestInit` (a task context passed there by mistake does not type). */
+export type FetchInit = RequestInit & { taskId?: never; workerId?: never };
 
 /** The three HTTP date forms (RFC 9110 §5.6.7): a month name, a year of 2 or 4 digits, and hh:mm:ss. */
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
@@ -51,17 +54,51 @@ const KEYS: ReadonlySet<string> = new Set(['parse']);
  * const user = await executor.submit(fetchTask<User>('/api/users/7'), { retries: 3, timeout: 5000 });
  * const texts = await executor.map((url, ctx) => fetchTask(url, undefined, { parse: 'text' })(ctx), urls);
  */
-export function fetchTask<T = unknown, P extends FetchParse = 'json'>(
+export function fetchTask<T = unknown>(
   input: RequestInfo | URL,
-  init?: RequestInit,
+  init?: FetchInit,
+  options?: FetchTaskOptions<'json'>,
+): (ctx: Pick<TaskContext, 'signal'>) => Promise<T>;
+// `T` is accepted (and unused) by the next two, so that `fetchTask<User>(url, init, { parse: 'text' })` still types.
+export function fetchTask<_T = unknown>(
+  input: RequestInfo | URL,
+  init: FetchInit | undefined,
+  options: FetchTaskOptions<'text'>,
+): (ctx: Pick<TaskContext, 'signal'>) => Promise<string>;
+export function fetchTask<_T = unknown>(
+  input: RequestInfo | URL,
+  init: FetchInit | undefined,
+  options: FetchTaskOptions<'response'>,
+): (ctx: Pick<TaskContext, 'signal'>) => Promise<Response>;
+export function fetchTask<T = unknown, P extends FetchParse = FetchParse>(
+  input: RequestInfo | URL,
+  init?: FetchInit,
+  options?: FetchTaskOptions<P>,
+): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>>;
+export function fetchTask<T, P extends FetchParse>(
+  input: RequestInfo | URL,
+  init?: FetchInit,
   options?: FetchTaskOptions<P>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>> {
-  if (init !== undefined) checkObject('init', init);
+  if (init !== undefined) {
+    checkObject('init', init);
+    if ('taskId' in init && 'workerId' in init) {
+      // `map(fetchTask, urls)`: the task context arrived where the RequestInit goes.
+      throw new TypeError(
+        'init must be a RequestInit, got a task context: fetchTask(input) returns the task function; ' +
+          'write map((url, ctx) => fetchTask(url)(ctx), urls) or submit(fetchTask(url))',
+      );
+    }
+  }
   if (options !== undefined) {
     checkOptions('options', options, KEYS);
   }
   const parse = checkOneOf('parse', options?.parse === undefined ? 'json' : options.parse, PARSES);
-  return async ({ signal }) => {
+  return async (ctx) => {
+    const signal = (ctx as Partial<TaskContext> | undefined)?.signal;
+    if (signal === undefined) {
+      throw new TypeError(`the task function of fetchTask must be called with the task context, got ${describe(ctx)}`);
+    }
     const own = init?.signal;
     let response: Response;
     try {

@@ -1,6 +1,6 @@
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkDelay, checkOptions, checkSignal } from './validate.js';
+import { checkDelay, checkFunction, checkOptions, checkSignal } from './validate.js';
 
 /** Where a task is in its life. */
 export type FutureState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
@@ -115,7 +115,7 @@ export class AsyncFuture<T> implements PromiseLike<T> {
 
   /** Run `cb(future)` once when the future settles (at once if it already has). Callbacks run in the order added; one that throws is reported and does not stop the others. */
   addDoneCallback(cb: DoneCallback<T>): void {
-    if (typeof cb !== 'function') throw new TypeError(`cb must be a function, got ${String(cb)}`);
+    checkFunction('cb', cb);
     if (this.done()) callSafely(cb, this);
     else this._listen(cb);
   }

@@ -7,7 +7,7 @@ export {
   TimeoutError,
 } from './errors.js';
 export { AsyncExecutor, type ShutdownOptions } from './executor.js';
-export { type FetchParse, type FetchTaskOptions, fetchTask, parseRetryAfter } from './fetch.js';
+export { type FetchInit, type FetchParse, type FetchTaskOptions, fetchTask, parseRetryAfter } from './fetch.js';
 export { AsyncFuture, type DoneCallback, type FutureState, isFuture, type ResultOptions } from './future.js';
 export {
   type BatchProcessOptions,

@@ -185,7 +185,8 @@ function applyRetryOptions(out: ResolvedTaskOptions, o: TaskOptions): ResolvedTa
   }
   if (o.timeout !== undefined) {
     // Infinity is "no timeout", the same as leaving it out.
-    out.timeout = o.timeout === Number.POSITIVE_INFINITY ? undefined : checkNumber('timeout', o.timeout, 0, true);
+    const timeout = checkNumber('timeout', o.timeout, 0, true, true);
+    out.timeout = timeout === Number.POSITIVE_INFINITY ? undefined : timeout;
   }
   return out;
 }

@@ -6,6 +6,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'symbol' || typeof value === 'bigint') return String(value);
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return 'an array';
+  if (typeof (value as PromiseLike<unknown>).then === 'function') return 'a promise';
   return 'an object';
 }
 
@@ -26,10 +27,18 @@ export function checkInt(name: string, value: unknown, min: number, allowInfinit
   return value;
 }
 
-/** A finite number ≥ `min` (or > `min` when `exclusive`). */
-export function checkNumber(name: string, value: unknown, min: number, exclusive = false): number {
+/** A finite number ≥ `min` (or > `min` when `exclusive`; any finite number when `min` is `-Infinity`), or `Infinity` when `allowInfinity`. */
+export function checkNumber(
+  name: string,
+  value: unknown,
+  min: number,
+  exclusive = false,
+  allowInfinity = false,
+): number {
+  if (allowInfinity && value === Number.POSITIVE_INFINITY) return value;
   if (typeof value !== 'number' || !Number.isFinite(value) || (exclusive ? value <= min : value < min)) {
-    fail(name, `a finite number ${exclusive ? '>' : '≥'} ${min}`, value);
+    const bound = min === Number.NEGATIVE_INFINITY ? '' : ` ${exclusive ? '>' : '≥'} ${min}`;
+    fail(name, allowInfinity ? `a number${bound} or Infinity` : `a finite number${bound}`, value);
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { AsyncExecutor } from '../executor.js';
+import { fetchTask } from '../fetch.js';
 import type { AsyncFuture, FutureState } from '../future.js';
 import { batchProcess, gatherWithConcurrency, parallelMap } from '../helpers.js';
 import type { MapOptions } from '../options.js';
@@ -166,6 +167,24 @@ describe('observation', () => {
     // @ts-expect-error the snapshot is readonly
     snapshot.running = 1;
     expectTypeOf(executor.subscribe(() => {})).toEqualTypeOf<() => void>();
+  });
+});
+
+describe('fetchTask', () => {
+  interface User {
+    name: string;
+  }
+  it('types the result by parse, also with an explicit result type', () => {
+    expectTypeOf(fetchTask<User>('/u')).returns.toEqualTypeOf<Promise<User>>();
+    expectTypeOf(fetchTask('/u', undefined, { parse: 'text' })).returns.toEqualTypeOf<Promise<string>>();
+    expectTypeOf(fetchTask<User>('/u', undefined, { parse: 'response' })).returns.toEqualTypeOf<Promise<Response>>();
+    expectTypeOf(executor.submit(fetchTask<User>('/u'))).toEqualTypeOf<AsyncFuture<User>>();
+  });
+
+  it('does not take the task context as its init (map(fetchTask, urls))', () => {
+    // @ts-expect-error fetchTask returns the task function; it is not one
+    executor.map(fetchTask, ['/a']);
+    executor.map((url: string, ctx) => fetchTask<User>(url)(ctx), ['/a']);
   });
 });
 

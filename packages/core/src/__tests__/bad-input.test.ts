@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ExecutorShutdownError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
 import type { AsyncFuture } from '../future.js';
 import type { ExecutorOptions, MapOptions, TaskOptions } from '../options.js';
@@ -194,7 +195,7 @@ describe('wait and asCompleted', () => {
   it('wait with non-futures rejects with TypeError', async () => {
     await expect(wait(5 as never)).rejects.toThrow(new TypeError('futures must be an iterable of AsyncFuture, got 5'));
     await expect(wait([Promise.resolve(1)] as never)).rejects.toThrow(
-      new TypeError('futures must contain only AsyncFuture, got an object'),
+      new TypeError('futures must contain only AsyncFuture, got a promise'),
     );
     expect(await rejection(wait(null as never))).toBeInstanceOf(TypeError);
   });
@@ -249,6 +250,30 @@ describe('other methods', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect((error as Error).message).toMatch(message);
     await check();
+  });
+
+  it('messages say what was given instead: a promise for a function, any number for a priority', async () => {
+    const { executor, check } = busyExecutor();
+    const promise = Promise.resolve(1);
+    expect(() => executor.submit(promise as never)).toThrow(new TypeError('fn must be a function, got a promise'));
+    expect(() => successfulFuture().addDoneCallback(promise as never)).toThrow(
+      new TypeError('cb must be a function, got a promise'),
+    );
+    expect(() => executor.submit(() => 1, { priority: 'high' as never })).toThrow(
+      new TypeError('priority must be a finite number, got "high"'),
+    );
+    expect(() => executor.submit(() => 1, { timeout: -1 })).toThrow(
+      new RangeError('timeout must be a number > 0 or Infinity, got -1'),
+    );
+    await check();
+  });
+
+  it('filter after shutdown names filter', async () => {
+    const executor = new AsyncExecutor();
+    await executor.shutdown();
+    await expect(executor.filter(() => true, [1])).rejects.toThrow(
+      new ExecutorShutdownError('executor is shut down: cannot filter'),
+    );
   });
 
   it('future.result, addDoneCallback, onEvent and subscribe check their arguments', () => {

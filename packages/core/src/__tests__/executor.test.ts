@@ -91,7 +91,7 @@ describe('submit', () => {
     // arguments are closed over, so a promise passed instead of a function is a TypeError.
     const executor = new AsyncExecutor();
     const promise = Promise.resolve(1);
-    expect(() => executor.submit(promise as never)).toThrow(new TypeError('fn must be a function, got an object'));
+    expect(() => executor.submit(promise as never)).toThrow(new TypeError('fn must be a function, got a promise'));
     const x = 2;
     const y = 8;
     expect(await executor.submit(async () => x * y)).toBe(16); // test_submit_keyword: arguments by closure

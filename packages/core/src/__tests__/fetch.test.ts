@@ -240,6 +240,21 @@ describe('fetchTask', () => {
     );
   });
 
+  it('map(fetchTask, urls) and a call without the context fail with a TypeError saying how to call it', async () => {
+    const urls = [`${srv.url}/json`];
+    // @ts-expect-error the task context is not a RequestInit
+    const wrong = executor.map(fetchTask, urls);
+    await expect(wrong).rejects.toThrow(
+      new TypeError(
+        'init must be a RequestInit, got a task context: fetchTask(input) returns the task function; ' +
+          'write map((url, ctx) => fetchTask(url)(ctx), urls) or submit(fetchTask(url))',
+      ),
+    );
+    await expect((fetchTask(urls[0] as string) as () => Promise<unknown>)()).rejects.toThrow(
+      new TypeError('the task function of fetchTask must be called with the task context, got undefined'),
+    );
+  });
+
   it('takes a string, a URL or a Request, and passes init through', async () => {
     expect(await executor.submit(fetchTask(new URL('/json', srv.url)))).toMatchObject({ hello: 'world' });
     expect(await executor.submit(fetchTask(new Request(`${srv.url}/json`)))).toMatchObject({ hello: 'world' });

@@ -122,7 +122,7 @@ describe('retry and timeout options', () => {
       new RangeError('retryDelay must be a finite number ≥ 0, got NaN'),
     );
     expect(() => new AsyncExecutor({ timeout: 0 })).toThrow(
-      new RangeError('timeout must be a finite number > 0, got 0'),
+      new RangeError('timeout must be a number > 0 or Infinity, got 0'),
     );
     expect(() => new AsyncExecutor({ backoff: 0.5 })).toThrow(
       new RangeError('backoff must be a finite number ≥ 1, got 0.5'),
