@@ -268,6 +268,25 @@ describe('other methods', () => {
     await check();
   });
 
+  it("an unknown option another library's name or another case of ours suggests ours", async () => {
+    expect(() => new AsyncExecutor({ concurrency: 4 } as never)).toThrow(
+      new TypeError('options has an unknown option "concurrency" (did you mean "maxWorkers"?)'),
+    );
+    expect(() => new AsyncExecutor({ max_workers: 4 } as never)).toThrow(
+      new TypeError('options has an unknown option "max_workers" (did you mean "maxWorkers"?)'),
+    );
+    const executor = new AsyncExecutor();
+    await expect(executor.map((x: number) => x, [1], { concurrency: 2 } as never)).rejects.toThrow(
+      new TypeError('options has an unknown option "concurrency" (did you mean "maxConcurrency"?)'),
+    );
+    expect(() => executor.submit(() => 1, { retry: 3 } as never)).toThrow(
+      new TypeError('options has an unknown option "retry" (did you mean "retries"?)'),
+    );
+    expect(() => executor.submit(() => 1, { frobnicate: 3 } as never)).toThrow(
+      new TypeError('options has an unknown option "frobnicate"'),
+    );
+  });
+
   it('filter after shutdown names filter', async () => {
     const executor = new AsyncExecutor();
     await executor.shutdown();
@@ -282,7 +301,7 @@ describe('other methods', () => {
     expect(() => future.result(null as never)).toThrow(TypeError);
     expect(() => future.result({ signal: {} as never })).toThrow(TypeError);
     expect(() => future.result({ timeOut: 5 } as never)).toThrow(
-      new TypeError('options has an unknown option "timeOut"'),
+      new TypeError('options has an unknown option "timeOut" (did you mean "timeout"?)'),
     );
     expect(() => future.addDoneCallback('cb' as never)).toThrow(TypeError);
     const executor = new AsyncExecutor();
