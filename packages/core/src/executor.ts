@@ -126,7 +126,7 @@ export class AsyncExecutor implements AsyncDisposable {
   map<I, R>(
     fn: MapFn<I, R>,
     items: Iterable<I> | AsyncIterable<I>,
-    options: MapOptions,
+    options?: MapOptions,
   ): Promise<(Awaited<R> | Error)[]>;
   map<I, R>(fn: MapFn<I, R>, items: Iterable<I> | AsyncIterable<I>, options?: MapOptions): Promise<unknown[]> {
     try {
@@ -155,7 +155,7 @@ export class AsyncExecutor implements AsyncDisposable {
   mapIter<I, R>(
     fn: MapFn<I, R>,
     items: Iterable<I> | AsyncIterable<I>,
-    options: MapOptions,
+    options?: MapOptions,
   ): AsyncIterableIterator<Awaited<R> | Error>;
   mapIter<I, R>(
     fn: MapFn<I, R>,
@@ -298,6 +298,9 @@ export class AsyncExecutor implements AsyncDisposable {
       snapshot = this.buildSnapshot();
       this.snapshot = snapshot;
     }
+    // Tokens may be taken elsewhere (another executor sharing the limiter, a caller's acquire()): a
+    // subscriber shown fewer than the most is told when they come back.
+    this.watchTokens();
     // Calls in one synchronous stretch get one answer (React calls twice to check that it is cached),
     // even if a token arrives between them; a later stretch sees the refill.
     this.pinned = true;
@@ -841,6 +844,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.snapshot = undefined;
     if (this.notifier.listening) {
       this.notifier.notify();
+      // (watchTokens checks these too; checked here, a state change with no limiter costs no call)
       if (this.tokenTimer === undefined && this.limiter !== undefined) this.watchTokens();
     }
   }
@@ -860,6 +864,8 @@ export class AsyncExecutor implements AsyncDisposable {
       this.notifier.notify();
       this.watchTokens();
     }, wait);
+    // Only news for a display: in Node it does not keep an idle process alive (a subscriber left behind).
+    (this.tokenTimer as { unref?: () => void }).unref?.();
   }
 
   private stopWatchingTokens(): void {

@@ -6,7 +6,7 @@
 import { AsyncExecutor } from './executor.js';
 import { batched, checkIterable } from './iterables.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type TaskOptions } from './options.js';
-import type { MapFn, TaskFn } from './task.js';
+import type { MapFn, TaskContext, TaskFn } from './task.js';
 import { checkFunction, checkInt, checkObject, describe } from './validate.js';
 
 /** Options of {@link parallelMap} and {@link parallelFilter}. */
@@ -58,7 +58,7 @@ export function parallelMap<I, R>(
 export function parallelMap<I, R>(
   fn: MapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
-  options: ParallelOptions,
+  options?: ParallelOptions,
 ): Promise<(Awaited<R> | Error)[]>;
 export function parallelMap<I, R>(
   fn: MapFn<I, R>,
@@ -78,6 +78,16 @@ export function parallelMap<I, R>(
  * @example
  * const alive = await parallelFilter(async (host) => ping(host), hosts, { maxConcurrent: 8 });
  */
+export function parallelFilter<I, S extends I>(
+  pred: (item: I, ctx: TaskContext) => item is S,
+  items: Iterable<I> | AsyncIterable<I>,
+  options?: Omit<ParallelOptions, 'returnExceptions'>,
+): Promise<S[]>;
+export function parallelFilter<I>(
+  pred: MapFn<I, unknown>,
+  items: Iterable<I> | AsyncIterable<I>,
+  options?: Omit<ParallelOptions, 'returnExceptions'>,
+): Promise<I[]>;
 export function parallelFilter<I>(
   pred: MapFn<I, unknown>,
   items: Iterable<I> | AsyncIterable<I>,
@@ -111,7 +121,7 @@ export function gatherWithConcurrency<T>(
 export function gatherWithConcurrency<T>(
   n: number,
   thunks: Iterable<() => T | PromiseLike<T>>,
-  options: { returnExceptions?: boolean | undefined },
+  options?: { returnExceptions?: boolean | undefined },
 ): Promise<(Awaited<T> | Error)[]>;
 export function gatherWithConcurrency<T>(
   n: number,
@@ -192,7 +202,7 @@ export function batchProcess<I, R>(
 export function batchProcess<I, R>(
   items: Iterable<I> | AsyncIterable<I>,
   processor: MapFn<I, R>,
-  options: BatchProcessOptions<Awaited<R> | Error>,
+  options?: BatchProcessOptions<Awaited<R>> | BatchProcessOptions<Awaited<R> | Error>,
 ): Promise<(Awaited<R> | Error)[]>;
 export async function batchProcess<I, R>(
   items: Iterable<I> | AsyncIterable<I>,

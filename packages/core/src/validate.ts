@@ -83,18 +83,18 @@ export function checkObject(name: string, value: unknown): void {
 }
 
 /** Names other libraries give an option (p-queue, p-map, p-retry, Python), with ours in order of preference. */
-const ALIASES: Record<string, readonly string[]> = {
-  concurrency: ['maxConcurrency', 'maxWorkers', 'maxConcurrent'],
-  maxconcurrent: ['maxConcurrency', 'maxWorkers'],
-  retry: ['retries'],
-  maxretries: ['retries'],
-  attempts: ['retries'],
-  intervalcap: ['rateLimit', 'limit'],
-  mintimeout: ['retryDelay'],
-  maxtimeout: ['maxRetryDelay'],
-  factor: ['backoff'],
-  stoponerror: ['returnExceptions'],
-};
+const ALIASES = new Map<string, readonly string[]>([
+  ['concurrency', ['maxConcurrency', 'maxWorkers', 'maxConcurrent']],
+  ['maxconcurrent', ['maxConcurrency', 'maxWorkers']],
+  ['retry', ['retries']],
+  ['maxretries', ['retries']],
+  ['attempts', ['retries']],
+  ['intervalcap', ['rateLimit', 'limit']],
+  ['mintimeout', ['retryDelay']],
+  ['maxtimeout', ['maxRetryDelay']],
+  ['factor', ['backoff']],
+  ['stoponerror', ['returnExceptions']],
+]);
 
 /** An options object with no unknown key: an unknown one is a typo the user wants to hear about (`maxWorker: 4`). */
 export function checkOptions(name: string, value: unknown, known: ReadonlySet<string>): void {
@@ -103,7 +103,7 @@ export function checkOptions(name: string, value: unknown, known: ReadonlySet<st
     if (known.has(key)) continue;
     // The same name in another case or snake_case (`max_workers`), or another library's name for it.
     const plain = key.toLowerCase().replace(/[_-]/g, '');
-    const like = [...known].find((k) => k.toLowerCase() === plain) ?? ALIASES[plain]?.find((k) => known.has(k));
+    const like = [...known].find((k) => k.toLowerCase() === plain) ?? ALIASES.get(plain)?.find((k) => known.has(k));
     throw new TypeError(
       `${name} has an unknown option ${JSON.stringify(key)}${like === undefined ? '' : ` (did you mean "${like}"?)`}`,
     );

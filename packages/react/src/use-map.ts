@@ -55,7 +55,7 @@ export function useMap<I, R>(
 export function useMap<I, R>(
   fn: UseMapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
-  options: UseMapOptions,
+  options?: UseMapOptions,
 ): UseMapResult<Awaited<R> | Error>;
 export function useMap<I, R>(
   fn: UseMapFn<I, R>,

@@ -2,7 +2,13 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { AsyncExecutor } from '../executor.js';
 import { fetchTask } from '../fetch.js';
 import type { AsyncFuture, FutureState } from '../future.js';
-import { batchProcess, gatherWithConcurrency, parallelMap } from '../helpers.js';
+import {
+  type BatchProcessOptions,
+  batchProcess,
+  gatherWithConcurrency,
+  parallelFilter,
+  parallelMap,
+} from '../helpers.js';
 import type { MapOptions } from '../options.js';
 import type { RateLimiterOptions, RateLimitOptions } from '../rate-limiter.js';
 import type { ExecutorSnapshot } from '../snapshot.js';
@@ -102,6 +108,22 @@ describe('map, mapIter, filter', () => {
     expectTypeOf(executor.map(work, [1], plain)).toEqualTypeOf<Promise<number[]>>();
     expectTypeOf(executor.map(work, [1], { returnExceptions: false })).toEqualTypeOf<Promise<number[]>>();
     expectTypeOf(executor.map(work, [1], { returnExceptions: undefined })).toEqualTypeOf<Promise<number[]>>();
+  });
+
+  it('an optional options argument passes through (typed MapOptions | undefined)', () => {
+    const forward = (options?: MapOptions) => executor.map(async (x: number) => x, [1], options);
+    expectTypeOf(forward).returns.toEqualTypeOf<Promise<(number | Error)[]>>();
+    const forwardIter = (options?: MapOptions) => executor.mapIter(async (x: number) => x, [1], options);
+    expectTypeOf(forwardIter).returns.toEqualTypeOf<AsyncIterableIterator<number | Error>>();
+    const forwardGather = (options?: { returnExceptions?: boolean }) => gatherWithConcurrency(2, [() => 1], options);
+    expectTypeOf(forwardGather).returns.toEqualTypeOf<Promise<(number | Error)[]>>();
+    const batchOptions: BatchProcessOptions<number> = {
+      batchSize: 2,
+      onBatchComplete: (rs) => void rs.map((r) => r + 1),
+    };
+    batchProcess([1, 2], async (n: number) => n * 2, batchOptions);
+    const mixed: (string | number)[] = ['a', 1];
+    expectTypeOf(parallelFilter((x): x is string => typeof x === 'string', mixed)).toEqualTypeOf<Promise<string[]>>();
   });
 
   it('options take undefined for "not set", also under exactOptionalPropertyTypes', () => {

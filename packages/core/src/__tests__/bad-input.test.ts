@@ -285,6 +285,11 @@ describe('other methods', () => {
     expect(() => executor.submit(() => 1, { frobnicate: 3 } as never)).toThrow(
       new TypeError('options has an unknown option "frobnicate"'),
     );
+    for (const key of ['constructor', 'toString', '__proto__x']) {
+      expect(() => executor.submit(() => 1, { [key]: 3 } as never)).toThrow(
+        new TypeError(`options has an unknown option "${key}"`),
+      );
+    }
   });
 
   it('filter after shutdown names filter', async () => {

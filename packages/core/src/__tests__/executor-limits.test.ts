@@ -327,6 +327,22 @@ describe('executor rateLimit', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('tokens taken through a shared limiter by another executor: a subscriber shown them gone hears them come back', async () => {
+    const shared = new RateLimiter({ limit: 2, interval: 1000 });
+    const a = new AsyncExecutor({ rateLimit: shared });
+    const b = new AsyncExecutor({ rateLimit: shared });
+    const seen: number[] = [];
+    a.subscribe(() => seen.push(a.getSnapshot().rateLimit?.tokens as number));
+    await b.submit(() => 1);
+    await b.submit(() => 2);
+    await Promise.resolve(); // a later synchronous stretch: a's snapshot is read afresh
+    expect(a.getSnapshot().rateLimit?.tokens).toBe(0); // as a render of a would show it
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(shared.tokens).toBe(2);
+    expect(seen.at(-1)).toBe(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('with a bucket smaller than the limit, subscribers hear each token arrive', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 5, rateLimit: { limit: 10, interval: 1000, burst: 2 } });
     const seen: string[] = [];

@@ -8,7 +8,7 @@ import type {
 } from '@fanout/core';
 import { type QueryFunction, type QueryFunctionContext, useQueries, useQuery } from '@tanstack/react-query';
 import { describe, expectTypeOf, it } from 'vitest';
-import { type UseMapOptions, useAsCompleted, useExecutor, useMap, withExecutor } from '../index.js';
+import { type UseMapOptions, type UseMapResult, useAsCompleted, useExecutor, useMap, withExecutor } from '../index.js';
 
 declare const executor: AsyncExecutor;
 interface User {
@@ -61,6 +61,8 @@ describe('useMap types', () => {
     expectTypeOf(useMap((x: number) => x, [1], { retries: 2 }).results).toEqualTypeOf<
       readonly (number | undefined)[]
     >();
+    const forward = (opts?: UseMapOptions) => useMap((x: number) => x, [1], opts);
+    expectTypeOf(forward).returns.toEqualTypeOf<UseMapResult<number | Error>>();
     // undefined means "not set", also under exactOptionalPropertyTypes
     const maybe: { key?: string | undefined; enabled?: boolean | undefined } = {};
     useMap((x: number) => x, [1], { key: maybe.key, enabled: maybe.enabled });
