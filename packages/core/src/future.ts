@@ -18,8 +18,8 @@ export type DoneCallback<T> = (future: AsyncFuture<T>) => void;
 
 /**
  * The owner of a future: the executor that runs it. `cancel()` is delegated
- * to it so that a running task's signal is aborted and its slot handled.
- * @internal
+ * to it so that a running task's signal is aborted and its slot handled
+ * (internal: not exported from the package).
  */
 export interface FutureOwner {
   cancelTask(future: AsyncFuture<unknown>, reason: unknown): void;

@@ -82,7 +82,7 @@ export const DEFAULT_EXECUTOR_OPTIONS = {
   priority: 0,
 } as const;
 
-/** @internal a task's options with defaults applied; shared by every task of a submit default or a map call */
+/** A task's options with defaults applied, shared by every task of a submit default or a map call (internal: not exported from the package). */
 export interface ResolvedTaskOptions extends RetryPolicy {
   /** the executor the tasks belong to (their `cancel()` goes through it) */
   owner: FutureOwner | undefined;

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// The built declarations as a strict consumer sees them: a file that uses both packages' `dist/`
+// is type-checked with `skipLibCheck: false`, so an error inside a published .d.ts (a type that
+// `stripInternal` removed but another file still imports) fails here, not in a user's project.
+// Run after `pnpm build`. The consumer needs TypeScript's `esnext.disposable` lib for `await using`.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIR = join(ROOT, 'node_modules', '.cache', 'dts-check');
+mkdirSync(DIR, { recursive: true });
+
+const core = join(ROOT, 'packages/core/dist/index.js');
+const react = join(ROOT, 'packages/react/dist/index.js');
+writeFileSync(
+  join(DIR, 'consumer.tsx'),
+  `import { AsyncExecutor, fetchTask, RateLimiter, Semaphore, type TaskContext } from ${JSON.stringify(core)};
+import { useExecutor, useMap, withExecutor } from ${JSON.stringify(react)};
+
+export async function run(ids: number[]): Promise<number> {
+  await using executor = new AsyncExecutor({ maxWorkers: 4, rateLimit: new RateLimiter({ limit: 5, interval: 1000 }) });
+  const users = await executor.map((id: number, ctx: TaskContext) => fetchTask<{ id: number }>(\`/u/\${id}\`)(ctx), ids, {
+    semaphore: new Semaphore(2),
+  });
+  return users.length;
+}
+
+export function View({ ids }: { ids: number[] }) {
+  const { snapshot } = useExecutor({ maxWorkers: 2 });
+  const { results } = useMap(async (id: number) => id * 2, ids);
+  const queryFn = withExecutor(new AsyncExecutor(), async () => 1);
+  return \`\${snapshot.running} \${results.length} \${typeof queryFn}\`;
+}
+`,
+);
+writeFileSync(
+  join(DIR, 'tsconfig.json'),
+  JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: 'es2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      jsx: 'react-jsx',
+      lib: ['es2022', 'dom', 'esnext.disposable'],
+      typeRoots: [join(ROOT, 'packages/react/node_modules/@types')],
+    },
+    files: ['consumer.tsx'],
+  }),
+);
+
+const tsc = join(ROOT, 'node_modules/.bin/tsc');
+const result = spawnSync(tsc, ['-p', join(DIR, 'tsconfig.json')], { stdio: 'inherit' });
+if (result.status !== 0) {
+  console.error('✗ the built declarations do not type-check for a strict consumer (skipLibCheck: false)');
+  process.exit(1);
+}
+console.log('✓ the built declarations type-check for a strict consumer (skipLibCheck: false)');
