@@ -20,7 +20,11 @@ export class Notifier {
     if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${String(listener)}`);
     this.listeners.add(listener);
     this.listening = true;
+    let subscribed = true;
     return () => {
+      // A second call must not remove the same listener subscribed again since.
+      if (!subscribed) return;
+      subscribed = false;
       this.listeners.delete(listener);
       this.listening = this.listeners.size > 0;
     };

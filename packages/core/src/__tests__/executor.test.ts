@@ -662,6 +662,19 @@ describe('subscribe', () => {
     expect(executor.subscriberCount).toBe(0);
   });
 
+  it('an unsubscribe called twice does not end the same listener subscribed again since', async () => {
+    const executor = new AsyncExecutor();
+    const listener = vi.fn();
+    const first = executor.subscribe(listener);
+    first();
+    executor.subscribe(listener);
+    first();
+    expect(executor.subscriberCount).toBe(1);
+    executor.submit(() => 1);
+    await flush();
+    expect(listener).toHaveBeenCalled();
+  });
+
   it('a throwing listener is reported and does not stop the others', async () => {
     const report = vi.fn();
     vi.stubGlobal('reportError', report);
