@@ -80,6 +80,9 @@ export function fetchTask<T, P extends FetchParse>(
   init?: FetchInit,
   options?: FetchTaskOptions<P>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>> {
+  if (typeof input !== 'string' && !(input instanceof URL) && !(input instanceof Request)) {
+    throw new TypeError(`input must be a URL string, a URL or a Request, got ${describe(input)}`);
+  }
   if (init !== undefined) {
     checkObject('init', init);
     if ('taskId' in init && 'workerId' in init) {

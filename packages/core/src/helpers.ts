@@ -158,7 +158,9 @@ export type RetryOptions = Pick<
 export function retry<T>(fn: TaskFn<T>, options: RetryOptions = {}): Promise<Awaited<T>> {
   try {
     checkFunction('fn', fn);
-    return withExecutor(1, (executor) => executor.submit(fn, options).result());
+    // One task, whose attempts follow one another anyway; no worker limit, so that an attempt that timed
+    // out but ignores its signal (it keeps a worker until it returns) does not hold the next one back.
+    return withExecutor(Number.POSITIVE_INFINITY, (executor) => executor.submit(fn, options).result());
   } catch (error) {
     return Promise.reject(error);
   }

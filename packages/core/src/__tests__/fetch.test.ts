@@ -234,6 +234,19 @@ describe('fetchTask', () => {
     expect(await executor.submit(fetchTask(`${srv.url}/empty`, undefined, { parse: 'text' }))).toBe('');
   });
 
+  it('refuses an input that is not a URL string, a URL or a Request at once, naming it', () => {
+    for (const [input, shown] of [
+      [null, 'null'],
+      [undefined, 'undefined'],
+      [5, '5'],
+      [{}, 'an object'],
+    ] as const) {
+      expect(() => fetchTask(input as never)).toThrow(
+        new TypeError(`input must be a URL string, a URL or a Request, got ${shown}`),
+      );
+    }
+  });
+
   it('refuses an unknown option at once', () => {
     expect(() => fetchTask(`${srv.url}/json`, undefined, { parser: 'text' } as never)).toThrow(
       new TypeError('options has an unknown option "parser"'),

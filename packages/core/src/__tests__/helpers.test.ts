@@ -182,6 +182,23 @@ describe('gatherWithConcurrency', () => {
 });
 
 describe('retry', () => {
+  it('an attempt that timed out but ignores its signal does not hold the next one back', async () => {
+    const starts: number[] = [];
+    const p = retry(
+      () => {
+        starts.push(Date.now());
+        return new Promise<never>(() => {}); // never settles, ignores its signal
+      },
+      { retries: 1, timeout: 100, retryDelay: 0, jitter: 'none' },
+    );
+    const settled = p.catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(starts).toHaveLength(2); // before: one attempt, and a promise that never settled
+    expect(starts[1]).toBeGreaterThanOrEqual(100);
+    expect(starts[1]).toBeLessThanOrEqual(101); // the timeout, then a 0 ms retry delay
+    expect(await settled).toBeInstanceOf(TimeoutError);
+  });
+
   it('calls until success: 2 failures then success → 3 calls', async () => {
     // lionfuncs test_retry_success_after_failures
     let calls = 0;
