@@ -1,4 +1,5 @@
 import { CancelledError, TimeoutError } from './errors.js';
+import { reportError } from './future.js';
 import { clearTimer, setTimer } from './time.js';
 import { checkDelay, checkFunction, checkOptions, checkSignal } from './validate.js';
 
@@ -60,10 +61,11 @@ export function withTimeout<T>(
       controller.abort(error);
       finish(error);
       if (cleanup !== undefined) {
+        // The caller already has its TimeoutError: a cleanup that fails is reported, as a throwing callback is.
         try {
-          Promise.resolve(cleanup()).catch(() => {});
-        } catch {
-          // cleanup is best effort; the caller already has its TimeoutError
+          Promise.resolve(cleanup()).catch(reportError);
+        } catch (e) {
+          reportError(e);
         }
       }
     }, ms);

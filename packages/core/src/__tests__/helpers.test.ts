@@ -376,12 +376,30 @@ describe('withTimeout', () => {
     expect(notOnFailure).not.toHaveBeenCalled();
   });
 
-  it('an async cleanup that fails does not surface (no unhandled rejection)', async () => {
-    const cleanup = vi.fn(() => Promise.reject(new Error('cleanup failed')));
-    const p = outcomeBox(withTimeout(sleep(500), 100, { cleanup }));
-    await vi.advanceTimersByTimeAsync(500);
-    expect(cleanup).toHaveBeenCalledTimes(1);
-    expect(p.current?.ok === false && p.current.error).toBeInstanceOf(TimeoutError);
+  it('a cleanup that fails (async or at once) is reported, as a throwing callback is, not an unhandled rejection', async () => {
+    const reported: unknown[] = [];
+    const g = globalThis as { reportError?: (e: unknown) => void };
+    const before = g.reportError;
+    g.reportError = (e) => reported.push(e);
+    try {
+      const failing = new Error('cleanup failed');
+      const throwing = new Error('cleanup threw');
+      const p = outcomeBox(withTimeout(sleep(500), 100, { cleanup: () => Promise.reject(failing) }));
+      const q = outcomeBox(
+        withTimeout(sleep(500), 100, {
+          cleanup: () => {
+            throw throwing;
+          },
+        }),
+      );
+      await vi.advanceTimersByTimeAsync(500);
+      expect(p.current?.ok === false && p.current.error).toBeInstanceOf(TimeoutError);
+      expect(q.current?.ok === false && q.current.error).toBeInstanceOf(TimeoutError);
+      expect(new Set(reported)).toEqual(new Set([throwing, failing]));
+      expect(reported).toHaveLength(2);
+    } finally {
+      g.reportError = before;
+    }
   });
 
   it('its signal rejects with CancelledError, aborts the function’s signal, skips cleanup', async () => {
