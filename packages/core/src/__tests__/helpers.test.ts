@@ -398,7 +398,8 @@ describe('withTimeout', () => {
       expect(new Set(reported)).toEqual(new Set([throwing, failing]));
       expect(reported).toHaveLength(2);
     } finally {
-      g.reportError = before;
+      if (before === undefined) delete g.reportError;
+      else g.reportError = before;
     }
   });
 
