@@ -27,9 +27,10 @@ class Entry implements Waiter {
 
 /**
  * A queue of grant callbacks, highest priority first and first come first
- * served within a priority: O(1) push at one priority, shift, and removal of
- * any waiter (a doubly linked list, so an aborted waiter in the middle costs
- * nothing).
+ * served within a priority: O(1) push at the lowest or highest priority
+ * waiting (one priority for all, the usual case), shift, and removal of any
+ * waiter (a doubly linked list, so an aborted waiter in the middle costs
+ * nothing); a push between priorities walks back from the tail.
  * @internal
  */
 export class WaiterList {
@@ -45,8 +46,11 @@ export class WaiterList {
   /** Queue `grant` behind every waiter of the same or a higher priority; `onCancel` runs after a `cancel()` that removed it. */
   push(grant: () => void, onCancel?: () => void, priority = 0): Waiter {
     const entry = new Entry(this, grant, onCancel, priority);
+    // Behind the last waiter of the same or a higher priority: found from the tail (equal priorities, the
+    // usual case, stop at once), or at the head when this one outranks everybody (rising priorities).
     let before = this.#tail;
-    while (before !== undefined && before.priority < priority) before = before.prev;
+    if (this.#head !== undefined && this.#head.priority < priority) before = undefined;
+    else while (before !== undefined && before.priority < priority) before = before.prev;
     const after = before === undefined ? this.#head : before.next;
     entry.prev = before;
     entry.next = after;

@@ -429,6 +429,20 @@ describe('priority', () => {
     expect(order).toEqual(['5', '1', '0a', '0b', 'acquire', '0c', '-1']);
   });
 
+  it('holds for rising and falling priorities at a semaphore (each new waiter first, or last)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 10 });
+    const semaphore = new Semaphore(1);
+    const gate = deferred();
+    executor.submit(blocked(gate.promise), { semaphore });
+    const order: number[] = [];
+    for (const priority of [1, 2, 3, 3, 2, 1]) {
+      executor.submit(() => void order.push(priority), { semaphore, priority });
+    }
+    gate.resolve();
+    await executor.onIdle();
+    expect(order).toEqual([3, 3, 2, 2, 1, 1]);
+  });
+
   it.each([
     ['the executor', (limit: RateLimiter) => [{ rateLimit: limit }, {}] as const],
     ['the task', (limit: RateLimiter) => [{}, { rateLimit: limit }] as const],
