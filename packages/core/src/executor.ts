@@ -298,9 +298,9 @@ export class AsyncExecutor implements AsyncDisposable {
       snapshot = this.buildSnapshot();
       this.snapshot = snapshot;
     }
-    // Tokens may be taken elsewhere (another executor sharing the limiter, a caller's acquire()): a
-    // subscriber shown fewer than the most is told when they come back.
-    this.watchTokens();
+    // A subscriber shown fewer tokens than the most — taken by this executor's tasks, another executor
+    // sharing the limiter or a caller's acquire() — is told when they come back.
+    if ((snapshot.rateLimit?.tokens as number) < Math.min(limiter.burst, limiter.limit)) this.watchTokens();
     // Calls in one synchronous stretch get one answer (React calls twice to check that it is cached),
     // even if a token arrives between them; a later stretch sees the refill.
     this.pinned = true;
@@ -842,17 +842,14 @@ export class AsyncExecutor implements AsyncDisposable {
 
   private changed(): void {
     this.snapshot = undefined;
-    if (this.notifier.listening) {
-      this.notifier.notify();
-      // (watchTokens checks these too; checked here, a state change with no limiter costs no call)
-      if (this.tokenTimer === undefined && this.limiter !== undefined) this.watchTokens();
-    }
+    if (this.notifier.listening) this.notifier.notify();
   }
 
   /**
-   * Tokens come back with time, not with an event: while anyone subscribes and the rate limiter is
-   * below its most, one timer tells them when the tokens may have risen (`getSnapshot` shows it only
-   * if they did). None without subscribers, once full, or after shutdown.
+   * Tokens come back with time, not with an event: while anyone subscribes and has been shown the rate
+   * limiter below its most (by `getSnapshot`, which subscribers read on each notification), one timer
+   * tells them when the tokens may have risen (`getSnapshot` shows it only if they did). None without
+   * subscribers, once full, or after shutdown.
    */
   private watchTokens(): void {
     const limiter = this.limiter;
