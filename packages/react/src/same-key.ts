@@ -12,8 +12,9 @@
 export function sameKey(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if ((Array.isArray(a) && Array.isArray(b)) || (a instanceof Set && b instanceof Set)) {
-    const xs = [...a];
-    const ys = [...b];
+    // Arrays as they are (compared on every render: no copy); a Set's elements in iteration order.
+    const xs = Array.isArray(a) ? a : [...a];
+    const ys = Array.isArray(b) ? b : [...b];
     return xs.length === ys.length && xs.every((x, i) => Object.is(x, ys[i]));
   }
   return isIterator(a) && isIterator(b);
