@@ -404,11 +404,17 @@ describe('priority', () => {
     expect(order).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
-  it('holds where tasks wait for a semaphore permit (free workers, one permit)', async () => {
+  /** Free workers and one semaphore permit, held by a running task until `gate` resolves. */
+  function heldPermit() {
     const executor = new AsyncExecutor({ maxWorkers: 10 });
     const semaphore = new Semaphore(1);
     const gate = deferred();
     executor.submit(blocked(gate.promise), { semaphore });
+    return { executor, semaphore, gate };
+  }
+
+  it('holds where tasks wait for a semaphore permit (free workers, one permit)', async () => {
+    const { executor, semaphore, gate } = heldPermit();
     const order: string[] = [];
     const submit = (label: string, priority: number) =>
       executor.submit(() => void order.push(label), { semaphore, priority });
@@ -430,10 +436,7 @@ describe('priority', () => {
   });
 
   it('holds for rising and falling priorities at a semaphore (each new waiter first, or last)', async () => {
-    const executor = new AsyncExecutor({ maxWorkers: 10 });
-    const semaphore = new Semaphore(1);
-    const gate = deferred();
-    executor.submit(blocked(gate.promise), { semaphore });
+    const { executor, semaphore, gate } = heldPermit();
     const order: number[] = [];
     for (const priority of [1, 2, 3, 3, 2, 1]) {
       executor.submit(() => void order.push(priority), { semaphore, priority });

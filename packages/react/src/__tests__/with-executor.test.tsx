@@ -203,13 +203,19 @@ describe('withExecutor: bad arguments', () => {
 });
 
 describe('useMap + the Query cache', () => {
-  it('caches results by key, so a remount does not refetch', async () => {
+  /** A fetch of user `id` that takes `ms` (on the fake clock) and records which ids went to the network. */
+  function userFetcher(ms: number) {
     const fetched: number[] = [];
     const fetchUser = async (id: number, signal: AbortSignal) => {
       fetched.push(id);
-      await sleep(10, signal);
+      await sleep(ms, signal);
       return { id };
     };
+    return { fetched, fetchUser };
+  }
+
+  it('caches results by key, so a remount does not refetch', async () => {
+    const { fetched, fetchUser } = userFetcher(10);
     const first = renderHook(() => useUsers([1, 2, 3], fetchUser), { wrapper });
     await tick(48);
     expect(first.result.current).toMatchObject({ status: 'success', results: [{ id: 1 }, { id: 2 }, { id: 3 }] });
@@ -225,12 +231,7 @@ describe('useMap + the Query cache', () => {
   });
 
   it("two components share one fetch per key; the first one's unmount does not fail the other's items", async () => {
-    const fetched: number[] = [];
-    const fetchUser = async (id: number, signal: AbortSignal) => {
-      fetched.push(id);
-      await sleep(100, signal);
-      return { id };
-    };
+    const { fetched, fetchUser } = userFetcher(100);
     const a = renderHook(() => useUsers([1, 2], fetchUser), exact);
     await tick();
     const b = renderHook(() => useUsers([1, 2], fetchUser), exact); // Query gives B the fetches A started
