@@ -1,68 +1,12 @@
 import { AsyncExecutor } from '@fanout/core';
 import { act } from '@testing-library/react';
-import { type ReactNode, StrictMode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ExecutorProvider } from '../context.js';
-import { useAsCompleted } from '../use-as-completed.js';
 import { useExecutor } from '../use-executor.js';
 import { useMap } from '../use-map.js';
-import { sleep, tick } from './test-utils.js';
-
-const fn = vi.fn(async (ms: number) => {
-  await sleep(ms);
-  return ms;
-});
-
-function MapView({ items }: { items: number[] }): ReactNode {
-  const { status, progress, results } = useMap(fn, items);
-  return (
-    <p id="map">
-      {status} {progress.done}/{progress.total} [{results.join(',')}]
-    </p>
-  );
-}
-
-function CompletedView({ items }: { items: number[] }): ReactNode {
-  const { status, completed } = useAsCompleted(fn, items);
-  return (
-    <p id="completed">
-      {status} [{completed.map((c) => c.index).join(',')}]
-    </p>
-  );
-}
-
-function PoolView(): ReactNode {
-  const { snapshot } = useExecutor();
-  return (
-    <p id="pool">
-      {snapshot.name} {snapshot.maxWorkers} workers, {snapshot.running} running, {snapshot.submitted} submitted
-    </p>
-  );
-}
-
-function OwnedPoolView(): ReactNode {
-  const { snapshot } = useExecutor({ maxWorkers: 2 });
-  return (
-    <p id="owned">
-      {snapshot.maxWorkers} / {snapshot.workers.length}
-    </p>
-  );
-}
-
-function App({ executor }: { executor: AsyncExecutor }): ReactNode {
-  return (
-    <StrictMode>
-      <ExecutorProvider executor={executor}>
-        <MapView items={[30, 10]} />
-        <CompletedView items={[30, 10]} />
-        <PoolView />
-        <OwnedPoolView />
-      </ExecutorProvider>
-    </StrictMode>
-  );
-}
+import { App, fn } from './ssr-app.js';
+import { tick } from './test-utils.js';
 
 /** Two owned executors, each given the same signal. */
 function OwnedWithSignal({ signal }: { signal: AbortSignal }) {
