@@ -3,6 +3,8 @@ import { defineConfig, devices } from '@playwright/test';
 import { CHROMIUM_ARGS } from './scripts/chromium-args.mjs';
 
 const PORT = 4173;
+/** `pnpm dev` (apps/demo/vite.config.ts). */
+const DEV_PORT = 5173;
 
 /** Path written by `node scripts/ensure-chromium.mjs`. */
 function cachedChromiumPath(): string | undefined {
@@ -57,11 +59,21 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    command: 'npm run build --prefix apps/demo && npm run preview --prefix apps/demo',
-    url: `http://127.0.0.1:${PORT}`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-    stdout: 'pipe',
-  },
+  // The production build (every spec but dev-server.spec.ts) and the README's `pnpm dev` server.
+  webServer: [
+    {
+      command: 'npm run build --prefix apps/demo && npm run preview --prefix apps/demo',
+      url: `http://127.0.0.1:${PORT}`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      stdout: 'pipe',
+    },
+    {
+      command: 'npm run dev --prefix apps/demo',
+      url: `http://127.0.0.1:${DEV_PORT}`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      stdout: 'pipe',
+    },
+  ],
 });

@@ -1,41 +1,13 @@
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { setSlider, showPanelToggle, stats } from './helpers';
-
-async function count(page: Page, testId: string): Promise<number> {
-  return Number.parseInt((await page.getByTestId(testId).textContent()) ?? '', 10);
-}
-
-interface Params {
-  requests: number;
-  workers: number;
-  clientRate: number;
-  serverRate: number;
-  /** share of calls answered 503, in percent (the slider's scale) */
-  failure: number;
-  maxDelay: number;
-}
-
-async function start(page: Page, speed: number, p: Params): Promise<void> {
-  await page.goto(`/?speed=${speed}#fetch`);
-  await expect(page.getByRole('heading', { name: 'Fetch fan-out' })).toBeVisible();
-  await setSlider(page, 'fetch-requests-input', p.requests);
-  await setSlider(page, 'fetch-workers-input', p.workers);
-  await setSlider(page, 'fetch-rate-input', p.clientRate);
-  await setSlider(page, 'fetch-server-rate-input', p.serverRate);
-  await setSlider(page, 'fetch-failure-input', p.failure);
-  await setSlider(page, 'fetch-delay-input', p.maxDelay);
-  await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.getByTestId('fetch-panel')).toBeVisible();
-}
+import { counter, showPanelToggle, startFetchRun, stats } from './helpers';
 
 test('the fan-out completes with every result, within the workers and the rate', async ({ page }, testInfo) => {
   const requests = 200;
   const workers = 4; // below Chromium's 6 connections per HTTP/1.1 host, so the browser is not what limits it
-  await start(page, 4, { requests, workers, clientRate: 40, serverRate: 50, failure: 10, maxDelay: 250 });
+  await startFetchRun(page, 4, { requests, workers, clientRate: 40, serverRate: 50, failure: 10, maxDelay: 250 });
   // Mid-run, the counters account for every request, as the board does (read in one go, in the page).
-  await expect.poll(() => count(page, 'fetch-ok')).toBeGreaterThan(0);
+  await expect.poll(() => counter(page, 'fetch-ok')).toBeGreaterThan(0);
   const counters = await page.evaluate(() =>
     ['ok', 'failed', 'running', 'queued', 'retrying'].map((id) =>
       Number(document.querySelector(`[data-testid="fetch-${id}"]`)?.textContent),
@@ -59,8 +31,8 @@ test('the fan-out completes with every result, within the workers and the rate',
   expect(s.total).toBe(s.ok + s.failed + s.rateLimited + s.aborted);
   // The 503s were retried: the page counted them, as the server did.
   expect(s.failed).toBeGreaterThan(0);
-  expect(await count(page, 'fetch-503')).toBe(s.failed);
-  expect(await count(page, 'fetch-retries')).toBe(s.failed + s.rateLimited);
+  expect(await counter(page, 'fetch-503')).toBe(s.failed);
+  expect(await counter(page, 'fetch-retries')).toBe(s.failed + s.rateLimited);
   // The page shows the same server counters.
   await expect(page.getByTestId('server-maxInFlight')).toHaveText(String(s.maxInFlight));
   await expect(page.getByTestId('server-ok')).toHaveText(String(requests));
@@ -70,7 +42,7 @@ test('the fan-out completes with every result, within the workers and the rate',
 test('429 answers are retried no sooner than their Retry-After', async ({ page }) => {
   const requests = 50;
   // The client limiter allows more than the server does: some requests get 429 + Retry-After: 1.
-  await start(page, 4, { requests, workers: 4, clientRate: 20, serverRate: 10, failure: 0, maxDelay: 100 });
+  await startFetchRun(page, 4, { requests, workers: 4, clientRate: 20, serverRate: 10, failure: 0, maxDelay: 100 });
   await expect(page.getByTestId('fetch-status')).toHaveText(`finished: ${requests} of ${requests} requests done`, {
     timeout: 25_000,
   });
@@ -78,8 +50,8 @@ test('429 answers are retried no sooner than their Retry-After', async ({ page }
   const s = await stats(page);
   expect(s.rateLimited).toBeGreaterThan(0);
   expect(s.maxInWindow).toBeLessThanOrEqual(s.config.rateLimit);
-  expect(await count(page, 'fetch-429')).toBe(s.rateLimited);
-  expect(await count(page, 'fetch-retry-after')).toBe(s.rateLimited);
+  expect(await counter(page, 'fetch-429')).toBe(s.rateLimited);
+  expect(await counter(page, 'fetch-retry-after')).toBe(s.rateLimited);
   const log = await page.getByTestId('retry-log').locator('li').allTextContents();
   expect(log.length).toBeGreaterThan(0);
   for (const line of log) {
@@ -90,7 +62,14 @@ test('429 answers are retried no sooner than their Retry-After', async ({ page }
 });
 
 test('hiding the panel mid-run aborts the requests in flight and starts no new ones', async ({ page }, testInfo) => {
-  await start(page, 1, { requests: 200, workers: 4, clientRate: 0, serverRate: 200, failure: 0, maxDelay: 3000 });
+  await startFetchRun(page, 1, {
+    requests: 200,
+    workers: 4,
+    clientRate: 0,
+    serverRate: 200,
+    failure: 0,
+    maxDelay: 3000,
+  });
   await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   const before = await stats(page);
   expect(before.ok).toBeLessThan(200);
@@ -115,7 +94,14 @@ test('hiding the panel mid-run aborts the requests in flight and starts no new o
 });
 
 test('cancelling the run aborts its requests', async ({ page }) => {
-  await start(page, 1, { requests: 100, workers: 4, clientRate: 0, serverRate: 200, failure: 0, maxDelay: 3000 });
+  await startFetchRun(page, 1, {
+    requests: 100,
+    workers: 4,
+    clientRate: 0,
+    serverRate: 200,
+    failure: 0,
+    maxDelay: 3000,
+  });
   await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(page.getByTestId('fetch-status')).toContainText('cancelled');

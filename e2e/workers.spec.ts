@@ -1,13 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { setSlider } from './helpers';
-
-/** Sets a range input (by test id) as a user dragging it would: `input` and `change` events. */
-
-async function count(page: Page, testId: string): Promise<number> {
-  return Number(await page.getByTestId(testId).textContent());
-}
+import { counter, setSlider, startWorkersRun } from './helpers';
 
 /** Attempt bars drawn so far (all, or those that ended in `state`), as the timeline reports them. */
 async function bars(page: Page, state?: 'retrying' | 'succeeded' | 'failed' | 'cancelled'): Promise<number> {
@@ -18,35 +12,9 @@ async function bars(page: Page, state?: 'retrying' | 'succeeded' | 'failed' | 'c
 const RUNNING_BARS = '[data-testid="timeline"] .bar[data-state="running"]';
 const TOKEN_WAIT_BARS = '[data-testid="timeline"] .bar[data-state="queued"]:not([hidden])';
 
-interface Params {
-  workers: number;
-  tasks: number;
-  duration: number;
-  spread?: number;
-  /** share of attempts that throw, in percent (the slider's scale) */
-  failure?: number;
-  retries?: number;
-  rate?: number;
-}
-
-/** Opens the workers view at 4× speed, sets the controls and starts a fresh run. */
-async function startRun(page: Page, p: Params): Promise<void> {
-  await page.goto('/?speed=4#workers');
-  await expect(page.getByRole('heading', { name: 'Workers', level: 2 })).toBeVisible();
-  await setSlider(page, 'workers-input', p.workers);
-  await setSlider(page, 'tasks-input', p.tasks);
-  await setSlider(page, 'duration-input', p.duration);
-  await setSlider(page, 'spread-input', p.spread ?? 0);
-  await setSlider(page, 'failure-input', p.failure ?? 0);
-  await setSlider(page, 'retries-input', p.retries ?? 0);
-  await setSlider(page, 'rate-input', p.rate ?? 0);
-  await page.getByTestId('run').click();
-  await expect(page.getByTestId('count-workers')).toHaveText(String(p.workers));
-}
-
 test('the lanes never show more running bars than workers', async ({ page }, testInfo) => {
   const tasks = 80;
-  await startRun(page, { workers: 3, tasks, duration: 400, spread: 0.6, failure: 25, retries: 2, rate: 10 });
+  await startWorkersRun(page, { workers: 3, tasks, duration: 400, spread: 0.6, failure: 25, retries: 2, rate: 10 });
   // Sample the DOM on every animation frame until the run is over.
   const samples = await page.evaluate(
     ({ running, waiting }) =>
@@ -77,7 +45,7 @@ test('the lanes never show more running bars than workers', async ({ page }, tes
   expect(samples.workers).toBe(3);
   expect(samples.maxRunning).toBe(3); // the pool was saturated, and never more
   await expect(page.getByTestId('count-done')).toHaveText(`${tasks} / ${tasks}`);
-  expect((await count(page, 'count-succeeded')) + (await count(page, 'count-failed'))).toBe(tasks);
+  expect((await counter(page, 'count-succeeded')) + (await counter(page, 'count-failed'))).toBe(tasks);
   await expect(page.locator('[data-testid="lane"]')).toHaveCount(3);
   // Every attempt left a bar (finished ones are drawn on the lanes' canvases and counted on the timeline).
   expect(await bars(page)).toBeGreaterThanOrEqual(tasks);
@@ -87,7 +55,7 @@ test('the lanes never show more running bars than workers', async ({ page }, tes
 test('growing the pool during a run starts more tasks at once; shrinking lets running ones finish', async ({
   page,
 }) => {
-  await startRun(page, { workers: 2, tasks: 400, duration: 1200 });
+  await startWorkersRun(page, { workers: 2, tasks: 400, duration: 1200 });
   await expect(page.locator(RUNNING_BARS)).toHaveCount(2);
   await setSlider(page, 'workers-input', 8);
   await expect(page.getByTestId('count-workers')).toHaveText('8');
@@ -106,35 +74,35 @@ test('growing the pool during a run starts more tasks at once; shrinking lets ru
 
 test('cancel all stops the run: nothing running or queued, and nothing more finishes', async ({ page }) => {
   const tasks = 300;
-  await startRun(page, { workers: 6, tasks, duration: 400, spread: 0.5 });
-  await expect.poll(() => count(page, 'count-succeeded')).toBeGreaterThan(6);
+  await startWorkersRun(page, { workers: 6, tasks, duration: 400, spread: 0.5 });
+  await expect.poll(() => counter(page, 'count-succeeded')).toBeGreaterThan(6);
   await page.getByRole('button', { name: 'Cancel all' }).click();
   await expect(page.getByTestId('run-state')).toHaveText('idle');
   await expect(page.getByTestId('count-running')).toHaveText('0');
   await expect(page.getByTestId('count-queued')).toHaveText('0');
   await expect(page.locator(RUNNING_BARS)).toHaveCount(0);
-  const succeeded = await count(page, 'count-succeeded');
-  const cancelled = await count(page, 'count-cancelled');
+  const succeeded = await counter(page, 'count-succeeded');
+  const cancelled = await counter(page, 'count-cancelled');
   expect(cancelled).toBeGreaterThan(0);
-  expect(succeeded + cancelled + (await count(page, 'count-failed'))).toBe(tasks);
+  expect(succeeded + cancelled + (await counter(page, 'count-failed'))).toBe(tasks);
   // The bars of the attempts that were running show as cancelled.
   expect(await bars(page, 'cancelled')).toBeGreaterThan(0);
   await page.waitForTimeout(600);
-  expect(await count(page, 'count-succeeded')).toBe(succeeded);
+  expect(await counter(page, 'count-succeeded')).toBe(succeeded);
   await expect(page.getByTestId('cancel-all')).toBeDisabled();
 });
 
 test('pause stops starting tasks, resume goes on', async ({ page }) => {
-  await startRun(page, { workers: 4, tasks: 100, duration: 300 });
+  await startWorkersRun(page, { workers: 4, tasks: 100, duration: 300 });
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('run-state')).toHaveText('paused');
   // Running attempts finish; none start.
   await expect(page.getByTestId('count-running')).toHaveText('0', { timeout: 2000 });
-  const queued = await count(page, 'count-queued');
+  const queued = await counter(page, 'count-queued');
   expect(queued).toBeGreaterThan(0);
   await page.waitForTimeout(300);
-  expect(await count(page, 'count-queued')).toBe(queued);
+  expect(await counter(page, 'count-queued')).toBe(queued);
   await page.getByRole('button', { name: 'Resume' }).click();
-  await expect.poll(() => count(page, 'count-queued')).toBeLessThan(queued);
+  await expect.poll(() => counter(page, 'count-queued')).toBeLessThan(queued);
   await page.getByTestId('cancel-all').click();
 });
