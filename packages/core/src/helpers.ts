@@ -101,13 +101,46 @@ export function parallelFilter<I>(
   }
 }
 
+/** A thunk given to {@link gatherWithConcurrency}: called with no argument, returns a value or a promise. */
+type Thunk = () => unknown;
+
+/** What a thunk's call settles to. */
+type ThunkResult<F> = F extends () => infer R ? Awaited<R> : never;
+
+/**
+ * The results of {@link gatherWithConcurrency}, each `| E`: place by place (a
+ * tuple, like `Promise.all`) for two thunks or more at known places (an array
+ * literal, a tuple); an array for any other iterable, a single thunk included.
+ */
+type GatherResults<T extends Iterable<Thunk>, E> = T extends readonly [Thunk, Thunk, ...Thunk[]]
+  ? { -readonly [K in keyof T]: ThunkResult<T[K]> | E }
+  : T extends Iterable<infer F>
+    ? (ThunkResult<F> | E)[]
+    : never;
+
 /**
  * Run the thunks at most `n` at once; results in input order. With
  * `returnExceptions`, a failure takes its place in the results instead of
- * rejecting.
+ * rejecting. Two thunks or more written as an array literal (or a tuple) type
+ * the results as a tuple, like `Promise.all`; any other iterable gives an array.
  * @example
- * const [a, b] = await gatherWithConcurrency(2, [() => load('a'), () => load('b')]);
+ * const [user, count] = await gatherWithConcurrency(2, [() => fetchUser(), () => fetchCount()]); // [User, number]
  */
+export function gatherWithConcurrency<const T extends Iterable<Thunk>>(
+  n: number,
+  thunks: T,
+  options: { returnExceptions: true },
+): Promise<GatherResults<T, Error>>;
+export function gatherWithConcurrency<const T extends Iterable<Thunk>>(
+  n: number,
+  thunks: T,
+  options?: { returnExceptions?: false | undefined },
+): Promise<GatherResults<T, never>>;
+export function gatherWithConcurrency<const T extends Iterable<Thunk>>(
+  n: number,
+  thunks: T,
+  options?: { returnExceptions?: boolean | undefined },
+): Promise<GatherResults<T, Error>>;
 export function gatherWithConcurrency<T>(
   n: number,
   thunks: Iterable<() => T | PromiseLike<T>>,
@@ -127,7 +160,7 @@ export function gatherWithConcurrency<T>(
   n: number,
   thunks: Iterable<() => T | PromiseLike<T>>,
   options: { returnExceptions?: boolean | undefined } = {},
-): Promise<unknown[]> {
+): Promise<unknown> {
   try {
     checkInt('n', n, 1, true);
     if (thunks == null || typeof (thunks as Iterable<unknown>)[Symbol.iterator] !== 'function') {

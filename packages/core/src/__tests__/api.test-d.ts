@@ -239,6 +239,73 @@ describe('helpers', () => {
     });
   });
 
+  it('gatherWithConcurrency types two thunks or more at known places as a tuple, like Promise.all', () => {
+    interface User {
+      name: string;
+    }
+    const fetchUser = async (): Promise<User> => ({ name: 'a' });
+    const fetchCount = (): Promise<number> => Promise.resolve(1);
+    const flag = Math.random() > 0.5;
+    // Async and sync thunks, two and three of them.
+    expectTypeOf(gatherWithConcurrency(2, [() => fetchUser(), () => fetchCount()])).toEqualTypeOf<
+      Promise<[User, number]>
+    >();
+    expectTypeOf(gatherWithConcurrency(2, [() => 1, () => 'two', async () => true])).toEqualTypeOf<
+      Promise<[number, string, boolean]>
+    >();
+    expectTypeOf(gatherWithConcurrency(2, [fetchUser, () => [1, 2], () => undefined])).toEqualTypeOf<
+      Promise<[User, number[], undefined]>
+    >();
+    // returnExceptions: true, or not known to be false, puts Error at every place; false or undefined does not.
+    expectTypeOf(gatherWithConcurrency(2, [fetchUser, fetchCount], { returnExceptions: true })).toEqualTypeOf<
+      Promise<[User | Error, number | Error]>
+    >();
+    expectTypeOf(
+      gatherWithConcurrency(2, [fetchUser, fetchCount, () => 'x'], { returnExceptions: flag }),
+    ).toEqualTypeOf<Promise<[User | Error, number | Error, string | Error]>>();
+    expectTypeOf(gatherWithConcurrency(2, [fetchUser, fetchCount], { returnExceptions: false })).toEqualTypeOf<
+      Promise<[User, number]>
+    >();
+    expectTypeOf(gatherWithConcurrency(2, [fetchUser, fetchCount], { returnExceptions: undefined })).toEqualTypeOf<
+      Promise<[User, number]>
+    >();
+    const forward = (options?: { returnExceptions?: boolean }) =>
+      gatherWithConcurrency(2, [fetchUser, () => 1], options);
+    expectTypeOf(forward).returns.toEqualTypeOf<Promise<[User | Error, number | Error]>>();
+    // A readonly tuple (as const) gives a mutable tuple of results.
+    const pair = [fetchUser, () => 'x'] as const;
+    expectTypeOf(gatherWithConcurrency(2, pair)).toEqualTypeOf<Promise<[User, string]>>();
+    expectTypeOf(gatherWithConcurrency(2, pair, { returnExceptions: true })).toEqualTypeOf<
+      Promise<[User | Error, string | Error]>
+    >();
+    // An array of unknown length, or any other iterable, gives an array; so does a single thunk.
+    const many: Array<() => Promise<number>> = [fetchCount, fetchCount];
+    expectTypeOf(gatherWithConcurrency(2, many)).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(gatherWithConcurrency(2, many, { returnExceptions: true })).toEqualTypeOf<
+      Promise<(number | Error)[]>
+    >();
+    const readonlyMany: readonly (() => number)[] = [() => 1];
+    expectTypeOf(gatherWithConcurrency(2, readonlyMany)).toEqualTypeOf<Promise<number[]>>();
+    // Built in the call, a thunk's literal result is widened as before ('a' gives string).
+    expectTypeOf(gatherWithConcurrency(2, new Set([() => 'a']))).toEqualTypeOf<Promise<string[]>>();
+    expectTypeOf(
+      gatherWithConcurrency(
+        2,
+        [1, 2].map(() => () => 'x'),
+      ),
+    ).toEqualTypeOf<Promise<string[]>>();
+    expectTypeOf(gatherWithConcurrency(2, [fetchUser])).toEqualTypeOf<Promise<User[]>>();
+    // Mixed thunks in an array of unknown length: an array of either result.
+    const mixed = [fetchUser, fetchCount];
+    expectTypeOf(gatherWithConcurrency(2, mixed)).toEqualTypeOf<Promise<(User | number)[]>>();
+    // An explicit result type still asks for an array.
+    expectTypeOf(gatherWithConcurrency<User | number>(2, [fetchUser, fetchCount])).toEqualTypeOf<
+      Promise<(User | number)[]>
+    >();
+    // @ts-expect-error every element must be a thunk
+    void gatherWithConcurrency(2, [fetchUser, 5]);
+  });
+
   it('the rate limiter options type goes by both names', () => {
     expectTypeOf<RateLimiterOptions>().toEqualTypeOf<RateLimitOptions>();
   });
