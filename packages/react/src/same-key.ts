@@ -1,7 +1,7 @@
 'use client';
 
 /**
- * Dependency-array equality for `items` (or `key`): two arrays are the same
+ * Dependency-array equality for `items`: two arrays are the same
  * when they have the same length and `Object.is`-equal elements, so an inline
  * array literal with the same elements is no change; two `Set`s likewise, in
  * iteration order. Two one-shot iterators (a generator called during render)

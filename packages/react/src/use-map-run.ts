@@ -19,7 +19,7 @@ import { useStore } from './use-store.js';
 
 /** Options of `useMap` and `useAsCompleted`: every option of core's `map`, plus these. */
 export interface UseMapOptions extends MapOptions {
-  /** Identity of the input: the run restarts when it changes (arrays compared element by element). @default items, compared element by element */
+  /** Identity of the input: the run restarts when it changes in value, like a TanStack Query key (`['user', { id }]` written inline is no change). @default items, compared element by element */
   key?: unknown | undefined;
   /** The executor to run on, or options for one owned by the component. @default the ExecutorProvider's, else an owned `new AsyncExecutor()` */
   executor?: AsyncExecutor | ExecutorOptions | undefined;
@@ -61,6 +61,8 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const restarts = useRef<Restarts>({ count: 0, counting: false });
   const [generation, setGeneration] = useState(0);
   const identity = key === undefined ? items : key;
+  // `key` is compared by value, as TanStack Query compares its keys; `items` like a dependency array.
+  const equal = key === undefined ? sameKey : alike;
   const create = (): Entry<I, Awaited<R>> => {
     // The run calls the latest `fn` through the ref: a new closure each render is no change.
     const call = (item: I, ctx: TaskContext) => latest.current(item, ctx) as Awaited<R> | PromiseLike<Awaited<R>>;
@@ -76,11 +78,11 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
     equal(entry.identity, identity);
   const prev = committed.current;
   let current: Entry<I, Awaited<R>>;
-  if (prev !== undefined && sameRun(prev, sameKey)) current = prev;
+  if (prev !== undefined && sameRun(prev, equal)) current = prev;
   else {
     // Only a restart for inputs equal in value can be the render loop of an unmemoized input; a render
     // repeating the last one's inputs (StrictMode) is no new restart.
-    if (!sameRun(pending.current, sameKey) && sameRun(prev, alike)) guardRestarts(restarts.current);
+    if (!sameRun(pending.current, equal) && sameRun(prev, alike)) guardRestarts(restarts.current);
     current = create();
     pending.current = current;
   }
@@ -133,7 +135,7 @@ function guardRestarts(restarts: Restarts): void {
   }
   if (restarts.count > MAX_RESTARTS) {
     throw new Error(
-      'useMap/useAsCompleted: `items` (or `key`) changed on every render (new objects each time), restarting ' +
+      'useMap/useAsCompleted: `items` changed on every render (new objects each time), restarting ' +
         'the run each time. Memoize the input (useMemo) or pass options.key.',
     );
   }
