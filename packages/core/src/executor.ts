@@ -234,6 +234,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (options.cancelFutures) {
       this.shutdownCancelled = true; // before cancelAll: the map runs it wakes must not start new items
       this.cancelAll(new CancelledError(`executor${this.label()} shut down`));
+      for (const pump of [...this.pumps]) pump(); // ends the map runs with nothing in flight too
     }
     return options.wait === false ? Promise.resolve() : this.onIdle();
   }

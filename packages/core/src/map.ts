@@ -1,5 +1,5 @@
 import { CancelledError, ExecutorShutdownError } from './errors.js';
-import { AsyncFuture } from './future.js';
+import { AsyncFuture, reportError } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
 import type { Task } from './task.js';
 import { checkBoolean, checkFunction, checkInt, describe } from './validate.js';
@@ -134,6 +134,12 @@ abstract class MapRun {
   }
 
   protected readonly pump = (): void => {
+    if (this.p.host.cancelling && !this.sourceDone) {
+      // shutdown({ cancelFutures }) ends a run with items left to start, also one whose consumer is not
+      // reading: no listener or open source outlives the executor (which pumps every run as it shuts down)
+      this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
+      return;
+    }
     if (this.pumping) return; // the loop on the stack re-checks its condition
     this.pumping = true;
     try {
@@ -175,7 +181,7 @@ abstract class MapRun {
       if (array !== undefined) {
         // An array is read by index: no iterator result object per item.
         if (this.pulled < array.length) this.acceptItem(array[this.pulled]);
-        else this.sourceEnded();
+        if (this.pulled >= array.length) this.sourceEnded(); // known at once: the last item is taken
         continue;
       }
       let r: IteratorResult<unknown>;
@@ -189,9 +195,23 @@ abstract class MapRun {
     }
   }
 
+  /** One result of the source's `next()`: a value to start, the end, or (not an object) a source failure, as `for…of` has it. */
   private accept(r: IteratorResult<unknown>): void {
-    if (r.done) this.sourceEnded();
-    else this.acceptItem(r.value);
+    // A source that aborted this run from inside its own next() (its signal, cancelAll) gets nothing started.
+    if (this.closed) return;
+    let done: boolean | undefined;
+    let value: unknown;
+    try {
+      if (r === null || typeof r !== 'object')
+        throw new TypeError(`items: next() returned ${describe(r)}, not an object`);
+      done = r.done;
+      if (!done) value = r.value;
+    } catch (error) {
+      this.sourceFailed(error);
+      return;
+    }
+    if (done) this.sourceEnded();
+    else this.acceptItem(value);
   }
 
   private sourceEnded(): void {
@@ -225,7 +245,13 @@ abstract class MapRun {
     this.done++;
     if (future._state !== 'succeeded') this.failed++;
     const onProgress = this.p.onProgress;
-    if (onProgress !== undefined) onProgress({ done: this.done, failed: this.failed, total: this.p.total });
+    if (onProgress !== undefined) {
+      try {
+        onProgress({ done: this.done, failed: this.failed, total: this.p.total });
+      } catch (error) {
+        reportError(error); // as a throwing done callback is: the run goes on
+      }
+    }
     this.settled(future as Task<unknown>);
     this.pump();
     this.maybeFinish();

@@ -634,3 +634,90 @@ describe('filter', () => {
     ).toEqual({ ok: false, error });
   });
 });
+
+describe('map: faults of the caller’s own code', () => {
+  it('an onProgress that throws is reported and the run goes on: map, filter and mapIter finish, shutdown resolves', async () => {
+    const reported: unknown[] = [];
+    vi.stubGlobal('reportError', (e: unknown) => reported.push(e));
+    try {
+      const executor = new AsyncExecutor({ maxWorkers: 2 });
+      const onProgress = () => {
+        throw new Error('boom');
+      };
+      expect(await soon(executor.map(async (x: number) => x * 2, [1, 2, 3], { onProgress }))).toEqual([2, 4, 6]);
+      expect(await soon(executor.filter(async (x: number) => x > 1, [1, 2, 3], { onProgress }))).toEqual([2, 3]);
+      expect(await soon(collect(executor.mapIter(async (x: number) => x, [1, 2, 3], { onProgress })))).toEqual([
+        1, 2, 3,
+      ]);
+      await soon(executor.shutdown());
+      expect(reported).toHaveLength(9);
+      expect(String(reported[0])).toMatch(/boom/);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it('a source whose next() returns a non-object fails the map with a TypeError and cancels what it started, as a next() that throws does', async () => {
+    for (const at of [0, 2]) {
+      const executor = new AsyncExecutor({ maxWorkers: 2 });
+      const signals: AbortSignal[] = [];
+      let i = 0;
+      const items = {
+        [Symbol.iterator]: () => ({ next: () => (i < at ? { done: false, value: i++ } : undefined) }),
+      } as unknown as Iterable<number>;
+      const run = (x: number, { signal }: TaskContext) => {
+        signals.push(signal);
+        return sleep(50, signal).then(() => x);
+      };
+      const error = await rejection(executor.map(run, items, { maxConcurrency: at === 0 ? 1 : 3 }));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(String(error)).toMatch(/items: next\(\) returned undefined, not an object/);
+      expect(signals.every((s) => s.aborted)).toBe(true);
+      await soon(executor.shutdown());
+    }
+  });
+
+  it('an async source whose next() resolves to a non-object fails the map, cancels it and leaves no unhandled rejection', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    let i = 0;
+    const items = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => (i < 2 ? { done: false, value: i++ } : null),
+      }),
+    } as unknown as AsyncIterable<number>;
+    const signals: AbortSignal[] = [];
+    const run = (x: number, { signal }: TaskContext) => {
+      signals.push(signal);
+      return sleep(50, signal).then(() => x);
+    };
+    const p = executor.map(run, items);
+    const error = await rejection(soon(p));
+    expect(String(error)).toMatch(/TypeError: items: next\(\) returned null, not an object/);
+    expect(signals).toHaveLength(2);
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    await soon(executor.shutdown());
+  });
+
+  it('a source that aborts the map from inside its next() gets no later item started', async () => {
+    for (const how of ['signal', 'cancelAll'] as const) {
+      const executor = new AsyncExecutor({ maxWorkers: 4 });
+      const controller = new AbortController();
+      const calls: number[] = [];
+      function* items() {
+        yield 1;
+        if (how === 'signal') controller.abort();
+        else executor.cancelAll();
+        yield 2;
+      }
+      const run = (x: number) => {
+        calls.push(x);
+        return sleep(50).then(() => x);
+      };
+      const p = executor.map(run, items(), { signal: controller.signal });
+      expect(await rejection(soon(p))).toBeInstanceOf(CancelledError);
+      expect(calls).toEqual([1]);
+      expect(executor.getSnapshot()).toMatchObject({ submitted: 1, cancelled: 1 });
+      await soon(executor.shutdown());
+    }
+  });
+});

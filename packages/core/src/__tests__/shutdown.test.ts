@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, ExecutorShutdownError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
@@ -277,5 +278,28 @@ describe('shutdown', () => {
     expect(reason).toBeInstanceOf(CancelledError);
     expect(f.cancelled()).toBe(true);
     expect(executor.getSnapshot().shutdown).toBe(true);
+  });
+});
+
+describe('shutdown({ cancelFutures }) and a mapIter nobody reads', () => {
+  it('ends it at once: no listener left on its signal, its source closed, the next read rejects with CancelledError', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const controller = new AbortController();
+    let closed = false;
+    function* items() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    const it = executor.mapIter(async (x: number) => x, items(), { signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(10); // the buffer fills with finished results; nobody reads them
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await soon(executor.shutdown({ cancelFutures: true }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(closed).toBe(true);
+    expect(await rejection(it.next())).toBeInstanceOf(CancelledError);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
   });
 });
