@@ -153,10 +153,13 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
   const pendingAll: F[] = [];
   for (const f of all) (f.done() ? ready : pendingAll).push(f);
 
-  const stop = () => {
-    closed = true;
+  const release = () => {
     clearTimer(timer);
     signal?.removeEventListener('abort', onAbort);
+  };
+  const stop = () => {
+    closed = true;
+    release();
   };
   const pump = () => {
     if (waiter === undefined) return;
@@ -189,6 +192,8 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
     f.addDoneCallback(() => {
       if (closed) return;
       ready.push(f);
+      // All settled: the timeout and the signal can change nothing now, even if the rest is never read.
+      if (yielded + ready.length === total) release();
       pump();
     });
   }

@@ -409,3 +409,21 @@ describe('asCompleted', () => {
     expect((await first).value).toBe(slow);
   });
 });
+
+describe('asCompleted read in part', () => {
+  it('drops its timeout timer and its signal listener once every future has settled, read or not', async () => {
+    const executor = pool();
+    const controller = new AbortController();
+    const futures = [10, 20].map((ms) => executor.submit(() => sleep(ms)));
+    const it = asCompleted(futures, { timeout: 60_000, signal: controller.signal });
+    const first = it.next();
+    await vi.advanceTimersByTimeAsync(20);
+    expect((await first).done).toBe(false);
+    await soon(executor.shutdown());
+    expect(vi.getTimerCount()).toBe(0);
+    expect(abortListeners(controller.signal)).toBe(0);
+    // What was not read yet is still there.
+    expect((await it.next()).value).toBe(futures[1]);
+    expect((await it.next()).done).toBe(true);
+  });
+});
