@@ -62,7 +62,10 @@ export class RateLimiter {
   /** Bucket capacity. */
   readonly burst: number;
 
-  readonly #created = preciseNow();
+  /** Creation time, on the limiter's clock (see #now). */
+  #created = preciseNow();
+  /** The latest time read. */
+  #seen = this.#created;
   readonly #waiters = new WaiterList();
   #bucket: number;
   /** Tokens that have arrived since creation, at the last refresh: ⌊(now − created) · limit / interval⌋. */
@@ -89,14 +92,14 @@ export class RateLimiter {
 
   /** Starts that could happen right now (ignoring who is queued). */
   get tokens(): number {
-    const t = preciseNow();
+    const t = this.#now();
     this.#refill(t);
     return Math.min(this.#bucket, this.limit - this.#inWindow(t));
   }
 
   /** `Date.now()` time at which the next token becomes available; `undefined` while `tokens > 0`. */
   get nextTokenAt(): number | undefined {
-    const t = preciseNow();
+    const t = this.#now();
     const at = this.#dueAt(t);
     return at <= t ? undefined : now() + (at - t);
   }
@@ -109,7 +112,7 @@ export class RateLimiter {
   /** Take a token if one is available now and nobody is queued ahead; never waits. */
   tryAcquire(): boolean {
     if (this.#waiters.size > 0) return false;
-    const t = preciseNow();
+    const t = this.#now();
     if (this.#dueAt(t) > t) return false;
     this.#take(t);
     return true;
@@ -149,6 +152,25 @@ export class RateLimiter {
     const waiter = this.#waiters.push(grant, () => this.#schedule(), priority);
     this.#schedule();
     return waiter;
+  }
+
+  /**
+   * The time, from `preciseNow()`. When the clock goes back (the system clock set back, fake timers
+   * set to the past), every time the limiter keeps moves back as much: the time that had passed
+   * still counts, and no start waits for the clock to catch up with admissions it logged before.
+   */
+  #now(): number {
+    const t = preciseNow();
+    const back = this.#seen - t;
+    if (back > 0) {
+      this.#created -= back;
+      const log = this.#log;
+      for (let i = 0; i < log.length; i++) (log[i] as number) -= back;
+      this.#undo -= back;
+      this.#timerAt -= back;
+    }
+    this.#seen = t;
+    return t;
   }
 
   /** When token number `k` (counted from creation) arrives: one every `interval / limit` ms. */
@@ -192,7 +214,7 @@ export class RateLimiter {
    * @internal
    */
   untilMore(): number | undefined {
-    const t = preciseNow();
+    const t = this.#now();
     this.#refill(t);
     const log = this.#log;
     const first = this.#firstInWindow(t);
@@ -264,14 +286,14 @@ export class RateLimiter {
     this.#fresh = false;
     const n = this.#log.length;
     const newest = (this.#logStart - 1 + n) % n;
-    const t = preciseNow();
+    const t = this.#now();
     if (t > (this.#log[newest] as number)) this.#log[newest] = t;
   }
 
   /** The timer's callback: serve waiters while tokens last. Grants run only here, never inside a caller's call. */
   #drain(): void {
     try {
-      for (let t = preciseNow(); this.#waiters.size > 0 && this.#dueAt(t) <= t; t = preciseNow()) {
+      for (let t = this.#now(); this.#waiters.size > 0 && this.#dueAt(t) <= t; t = this.#now()) {
         this.#take(t);
         (this.#waiters.shift() as () => void)();
         this.restamp();
@@ -287,7 +309,7 @@ export class RateLimiter {
       this.#disarm();
       return;
     }
-    const t = preciseNow();
+    const t = this.#now();
     // ceil: Date.now() counts whole ms, so the timer never fires before the head waiter is due.
     const delay = Math.max(0, Math.ceil(this.#dueAt(t) - t));
     // A timer already armed to fire no later is kept: re-arming one due now would push it back

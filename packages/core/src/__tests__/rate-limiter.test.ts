@@ -319,3 +319,21 @@ describe('RateLimiter properties', () => {
     );
   });
 });
+
+describe('RateLimiter and a clock that goes back', () => {
+  it('a system clock set back an hour does not hold starts until it catches up; the rate still holds', async () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 1000 });
+    const times: number[] = [];
+    const start = () => void limiter.acquire().then(() => times.push(performance.now()));
+    start();
+    start();
+    await vi.advanceTimersByTimeAsync(500);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    for (let i = 0; i < 4; i++) start();
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(times).toHaveLength(6);
+    // measured on a clock that did not move: never more than 2 starts in any 1,000 ms
+    for (let i = 2; i < times.length; i++)
+      expect((times[i] as number) - (times[i - 2] as number)).toBeGreaterThanOrEqual(1000);
+  });
+});
