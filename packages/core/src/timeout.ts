@@ -1,7 +1,7 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { reportError } from './future.js';
 import { clearTimer, setTimer } from './time.js';
-import { checkDelay, checkFunction, checkOptions, checkSignal } from './validate.js';
+import { checkDelay, checkFunction, checkOptions, checkSignal, describe } from './validate.js';
 
 const KEYS: ReadonlySet<string> = new Set(['cleanup', 'signal']);
 
@@ -32,7 +32,7 @@ export function withTimeout<T>(
     if (options.cleanup !== undefined) checkFunction('cleanup', options.cleanup);
     if (options.signal !== undefined) checkSignal('signal', options.signal);
     if (typeof fnOrPromise !== 'function' && typeof (fnOrPromise as PromiseLike<T>)?.then !== 'function') {
-      throw new TypeError(`fnOrPromise must be a function or a promise, got ${String(fnOrPromise)}`);
+      throw new TypeError(`fnOrPromise must be a function or a promise, got ${describe(fnOrPromise)}`);
     }
   } catch (error) {
     return Promise.reject(error);

@@ -3,6 +3,7 @@ import { ExecutorShutdownError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
 import type { AsyncFuture } from '../future.js';
 import type { ExecutorOptions, MapOptions, TaskOptions } from '../options.js';
+import { withTimeout } from '../timeout.js';
 import { asCompleted, type WaitOptions, wait } from '../wait.js';
 import { deferred, flush, outcome, rejection, sleep, successfulFuture, useFakeTimers, withTime } from './test-utils.js';
 
@@ -300,7 +301,7 @@ describe('other methods', () => {
     );
   });
 
-  it('future.result, addDoneCallback, onEvent and subscribe check their arguments', () => {
+  it('future.result, addDoneCallback, onEvent and subscribe check their arguments', async () => {
     const future = successfulFuture();
     expect(() => future.result({ timeout: -1 })).toThrow(RangeError);
     expect(() => future.result(null as never)).toThrow(TypeError);
@@ -312,6 +313,11 @@ describe('other methods', () => {
     const executor = new AsyncExecutor();
     expect(() => executor.onEvent(5 as never)).toThrow(new TypeError('listener must be a function, got 5'));
     expect(() => executor.subscribe(null as never)).toThrow(TypeError);
+    // A string is quoted, as in every other message: 5 and "5" read differently.
+    expect(() => executor.subscribe('5' as never)).toThrow(new TypeError('listener must be a function, got "5"'));
+    expect(await rejection(withTimeout('5' as never, 10))).toEqual(
+      new TypeError('fnOrPromise must be a function or a promise, got "5"'),
+    );
   });
 });
 
