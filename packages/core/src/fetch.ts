@@ -37,7 +37,8 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number 
   // An HTTP date (IMF-fixdate, RFC 850 or asctime) names a month and carries hh:mm:ss; without this check
   // V8's lenient Date.parse reads "-5", "+3" or "soon 5" as a day in 2001.
   if (!HTTP_DATE.test(text)) return undefined;
-  const date = Date.parse(text);
+  // Every HTTP date is GMT; the asctime form does not say so, and Date.parse would read it as local time.
+  const date = Date.parse(/GMT$/i.test(text) ? text : `${text} GMT`);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
@@ -102,30 +103,39 @@ export function fetchTask<T, P extends FetchParse>(
     if (signal === undefined) {
       throw new TypeError(`the task function of fetchTask must be called with the task context, got ${describe(ctx)}`);
     }
-    const own = init?.signal;
-    let response: Response;
+    // The caller's own signals — `init.signal`, a Request's — abort the request as the task's does.
+    const own = [init?.signal, input instanceof Request ? input.signal : undefined].filter(
+      (s): s is AbortSignal => s != null,
+    );
     try {
-      response = await globalThis.fetch(input, { ...init, signal: own ? AbortSignal.any([own, signal]) : signal });
+      // A Request is sent as a copy, so that a retry can send its body again.
+      const request = input instanceof Request ? input.clone() : input;
+      const response = await globalThis.fetch(request, {
+        ...init,
+        signal: own.length > 0 ? AbortSignal.any([...own, signal]) : signal,
+      });
+      if (!response.ok) {
+        throw new HttpError({
+          status: response.status,
+          statusText: response.statusText,
+          url: response.url || String(input instanceof Request ? input.url : input),
+          retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+          body: await readBody(response),
+        });
+      }
+      if (parse === 'response') return response as Parsed<P, T>;
+      const text = await response.text();
+      if (parse === 'text') return text as Parsed<P, T>;
+      // An empty body (204 No Content, an empty 200) is `undefined`, not a SyntaxError to retry.
+      return (text === '' ? undefined : JSON.parse(text)) as Parsed<P, T>;
     } catch (error) {
-      // The caller's own signal is a cancellation, not a failure to retry.
-      if (own?.aborted && !signal.aborted)
-        throw new CancelledError('fetch aborted by its signal', { cause: own.reason });
+      // The caller's own signal is a cancellation, not a failure to retry — also while the body is read.
+      const aborted = own.find((s) => s.aborted);
+      if (aborted !== undefined && !signal.aborted) {
+        throw new CancelledError('fetch aborted by its signal', { cause: aborted.reason });
+      }
       throw error;
     }
-    if (!response.ok) {
-      throw new HttpError({
-        status: response.status,
-        statusText: response.statusText,
-        url: response.url || String(input instanceof Request ? input.url : input),
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-        body: await readBody(response),
-      });
-    }
-    if (parse === 'response') return response as Parsed<P, T>;
-    const text = await response.text();
-    if (parse === 'text') return text as Parsed<P, T>;
-    // An empty body (204 No Content, an empty 200) is `undefined`, not a SyntaxError to retry.
-    return (text === '' ? undefined : JSON.parse(text)) as Parsed<P, T>;
   };
 }
 

@@ -53,13 +53,18 @@ function* zipSync(iterables: Iterable<unknown>[]): IterableIterator<unknown[]> {
   }
 }
 
+/** As zipSync, awaiting each input in turn: an input past the shortest one is not read further, as in Python. */
 async function* zipAsync(iterables: AnyIterable<unknown>[]): AsyncIterableIterator<unknown[]> {
   const its = iterables.map((it) => (isAsync(it) ? it[Symbol.asyncIterator]() : it[Symbol.iterator]()));
   try {
     for (;;) {
-      const results = await Promise.all(its.map((it) => it.next()));
-      if (results.some((r) => r.done)) return;
-      yield results.map((r) => r.value);
+      const tuple: unknown[] = [];
+      for (const it of its) {
+        const r = await it.next();
+        if (r.done) return;
+        tuple.push(r.value);
+      }
+      yield tuple;
     }
   } finally {
     await Promise.all(its.map((it) => it.return?.()));

@@ -125,12 +125,7 @@ export class MapRun<I, R> {
   start(): Promise<R[]> {
     if (this.promise !== undefined) return this.promise;
     if (this.executor.getSnapshot().shutdown) {
-      const error = new ExecutorShutdownError('executor is shut down: cannot start a map run');
-      this.promise = Promise.reject(error);
-      this.promise.catch(() => {});
-      this.status = 'running';
-      this.finish('error', error);
-      return this.promise;
+      return this.refuse('error', new ExecutorShutdownError('executor is shut down: cannot start a map run'));
     }
     const external = this.options.signal;
     const signal =
@@ -158,12 +153,19 @@ export class MapRun<I, R> {
 
   /** Cancel the run: in-flight items are cancelled (their signals abort), the run ends as `'cancelled'`. */
   cancel(reason?: unknown): void {
-    if (this.status === 'idle') {
-      this.status = 'cancelled';
-      this.changed();
-      return;
-    }
-    this.controller.abort(reason ?? new CancelledError('map run cancelled'));
+    const error = reason ?? new CancelledError('map run cancelled');
+    // Cancelled before it started: it never starts (`start()` returns this end).
+    if (this.status === 'idle') void this.refuse('cancelled', error);
+    else this.controller.abort(error);
+  }
+
+  /** End the run before it starts, as `status` with `error`: `start()` returns the rejection, handled. */
+  private refuse(status: MapRunStatus, error: unknown): Promise<R[]> {
+    this.promise = Promise.reject(error);
+    this.promise.catch(() => {});
+    this.status = 'running';
+    this.finish(status, error);
+    return this.promise;
   }
 
   /** Bound: pass it bare to `useSyncExternalStore`. */

@@ -15,5 +15,8 @@ export function throttle<A extends unknown[], R>(
 ): (...args: A) => Promise<Awaited<R>> {
   checkFunction('fn', fn);
   const limiter = options instanceof RateLimiter ? options : new RateLimiter(options);
-  return (...args: A) => limiter.run(() => fn(...args)) as Promise<Awaited<R>>;
+  // A method stays a method: `this` is passed on, as the arguments are.
+  return function (this: unknown, ...args: A) {
+    return limiter.run(() => fn.apply(this, args)) as Promise<Awaited<R>>;
+  };
 }

@@ -108,7 +108,17 @@ async function startServer(): Promise<TestServer> {
         json(res, Number(q.get('status') ?? '503'), { error: 'try again', n }, headers);
         return;
       }
-      json(res, 200, { ok: true, n });
+      json(res, 200, body === '' ? { ok: true, n } : { ok: true, n, body });
+      return;
+    }
+    if (path === '/stall') {
+      // the headers and part of the body, then nothing until the client goes away
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"partial":');
+      res.on('close', () => {
+        aborted.push(path);
+        wake(abortedWaiters, path);
+      });
       return;
     }
     if (path.startsWith('/slow/')) {
@@ -203,7 +213,20 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 21 Oct 2026 07:27:00 GMT', now)).toBe(0);
     // the obsolete forms RFC 9110 still asks recipients to accept
     expect(parseRetryAfter('Wednesday, 21-Oct-26 07:28:10 GMT', now)).toBe(10_000);
-    expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).toBe(0); // asctime (local time, long past)
+    expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).toBe(0); // asctime (long past)
+  });
+
+  it('reads the asctime form as GMT, as every HTTP date is, whatever the local time zone', () => {
+    const tz = process.env.TZ;
+    try {
+      for (const zone of ['America/New_York', 'Asia/Tokyo', 'UTC']) {
+        process.env.TZ = zone;
+        expect(parseRetryAfter('Thu Jan  1 00:00:10 2026', Date.UTC(2026, 0, 1))).toBe(10_000);
+      }
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it('is undefined when absent or unreadable', () => {
@@ -322,6 +345,14 @@ describe('fetchTask', () => {
     expect(past.retryAfterMs).toBe(0);
   });
 
+  it('a Request with a body is sent again, body included, on a retry', async () => {
+    const request = new Request(`${srv.url}/flaky/post?times=1`, { method: 'POST', body: 'payload' });
+    const future = executor.submit(fetchTask(request), { retries: 2, retryDelay: 1 });
+    expect(await future).toEqual({ ok: true, n: 2, body: 'payload' });
+    expect(future.attempt).toBe(2);
+    expect(request.bodyUsed).toBe(false); // the caller's Request is left as it was
+  });
+
   it('a 503 is retried by default and the retry succeeds', async () => {
     const result = await executor.submit(fetchTask(`${srv.url}/flaky/a?times=2&status=503`), {
       retries: 3,
@@ -431,6 +462,48 @@ describe('the task’s signal reaches fetch', () => {
     expect(((error as CancelledError).cause as Error).message).toBe('caller gave up');
     expect(future.state).toBe('cancelled');
     await abandoned;
+  });
+
+  it('a Request’s own signal aborts it too, as a cancellation', async () => {
+    const controller = new AbortController();
+    const arrived = srv.received('/slow/request');
+    const abandoned = srv.abandoned('/slow/request');
+    const request = new Request(`${srv.url}/slow/request?ms=30000`, { signal: controller.signal });
+    const future = executor.submit(fetchTask(request), { retries: 2 });
+    await arrived;
+    controller.abort(new Error('caller gave up'));
+    expect(await rejection(future)).toBeInstanceOf(CancelledError);
+    expect(future.state).toBe('cancelled');
+    await abandoned;
+  });
+
+  it('the caller’s own signal aborting while the body is read is a cancellation too: not retried', async () => {
+    const controller = new AbortController();
+    const abandoned = srv.abandoned('/stall');
+    const events: TaskEvent[] = [];
+    executor.onEvent((e) => events.push(e));
+    let headers!: () => void;
+    const gotHeaders = new Promise<void>((resolve) => (headers = resolve));
+    const realFetch = globalThis.fetch;
+    // the real fetch, telling the test when the response (its headers) arrived
+    vi.stubGlobal('fetch', (...args: Parameters<typeof fetch>) => realFetch(...args).finally(headers));
+    try {
+      const future = executor.submit(fetchTask(`${srv.url}/stall`, { signal: controller.signal }), {
+        retries: 3,
+        retryDelay: 1,
+      });
+      await gotHeaders;
+      controller.abort(new Error('caller gave up'));
+      const error = await rejection(future);
+      expect(error).toBeInstanceOf(CancelledError);
+      expect(((error as CancelledError).cause as Error).message).toBe('caller gave up');
+      expect(future.state).toBe('cancelled');
+      expect(events.filter((e) => e.type === 'retry')).toEqual([]);
+      expect(srv.hits.get('/stall')).toBe(1);
+      await abandoned;
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('a map over URLs, cancelled by its signal, aborts every request in flight', async () => {

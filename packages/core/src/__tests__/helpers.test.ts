@@ -513,6 +513,21 @@ describe('throttle', () => {
     expect(times.length).toBe(20);
   });
 
+  it('passes `this` on, so a throttled method is still a method', async () => {
+    const api = {
+      base: '/api',
+      get: throttle(
+        function (this: { base: string }, path: string) {
+          return `${this.base}${path}`;
+        },
+        { limit: 1, interval: 100 },
+      ),
+    };
+    const all = Promise.all([api.get('/a'), api.get('/b')]);
+    await vi.runAllTimersAsync();
+    expect(await all).toEqual(['/api/a', '/api/b']);
+  });
+
   it('a shared RateLimiter throttles two functions together', async () => {
     const limiter = new RateLimiter({ limit: 1, interval: 100 });
     const log: string[] = [];

@@ -109,6 +109,40 @@ describe('zip', () => {
     expect(await collect(zip([1, 2], asyncOf<number>()))).toEqual([]);
   });
 
+  it('async, an input past the shortest is not read further, as in Python (and as the sync zip)', async () => {
+    const log: string[] = [];
+    async function* logged(name: string, n: number) {
+      yield* counter(log, name, n);
+    }
+    expect(await collect(zip(logged('a', 2), logged('b', 10)))).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
+    expect(log.filter((l) => l.startsWith('b ') && !l.endsWith('closed'))).toEqual(['b 0', 'b 1']);
+    expect(log).toContain('b closed');
+  });
+
+  it('async, an input that fails rejects at once, not after another input’s pending item', async () => {
+    async function* fails(): AsyncGenerator<number> {
+      yield 1;
+      throw new Error('broken input');
+    }
+    let release!: () => void;
+    async function* slow(): AsyncGenerator<number> {
+      yield 1;
+      await new Promise<void>((resolve) => (release = resolve)); // never released before the check
+      yield 2;
+    }
+    const outcome = collect(zip(fails(), slow())).then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
+    expect(await Promise.race([outcome, new Promise((r) => setTimeout(() => r('held back'), 50))])).toBe(
+      'broken input',
+    );
+    release?.();
+  });
+
   it('closes every input when the consumer leaves early', () => {
     const log: string[] = [];
     for (const [a] of zip(counter(log, 'a'), counter(log, 'b'))) {

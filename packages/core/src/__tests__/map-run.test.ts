@@ -156,4 +156,17 @@ describe('MapRun', () => {
     await expect(run.start()).rejects.toBeInstanceOf(ExecutorShutdownError);
     expect(run.getSnapshot().status).toBe('error');
   });
+
+  it('cancel() before start() sticks: start() runs nothing and returns the cancellation', async () => {
+    const executor = new AsyncExecutor();
+    const fn = vi.fn((x: number) => x);
+    const run = new MapRun(executor, fn, [1, 2, 3]);
+    run.cancel();
+    expect(run.getSnapshot().status).toBe('cancelled');
+    await expect(run.start()).rejects.toBeInstanceOf(CancelledError);
+    expect(fn).not.toHaveBeenCalled();
+    expect(run.getSnapshot()).toMatchObject({ status: 'cancelled', progress: { done: 0, queued: 0 } });
+    expect(run.getSnapshot().error).toBeInstanceOf(CancelledError);
+    expect(executor.getSnapshot().submitted).toBe(0);
+  });
 });
