@@ -15,7 +15,7 @@ export function sameKey(a: unknown, b: unknown): boolean {
     // Arrays as they are (compared on every render: no copy); a Set's elements in iteration order.
     const xs = Array.isArray(a) ? a : [...a];
     const ys = Array.isArray(b) ? b : [...b];
-    return xs.length === ys.length && xs.every((x, i) => Object.is(x, ys[i]));
+    return sameElements(xs, ys, Object.is);
   }
   return isIterator(a) && isIterator(b);
 }
@@ -29,19 +29,17 @@ function isIterator(x: unknown): boolean {
 
 /**
  * Equal in value: the same elements, or plain data — arrays, plain objects, `Set`s and `Map`s — with
- * equal contents, a few levels down (an inline `ids.map((id) => ({ id }))`, a `key: { ids }`, a
+ * equal contents, ten levels down (an inline `ids.map((id) => ({ id }))`, a `key: { ids }`, a
  * `new Map()` of the same entries), or `Date`s of the same time. Other objects (a class instance, a
  * `URL`) are equal only to themselves. A restart for inputs equal in value is the memoization mistake the hooks' loop guard names.
  */
-export function alike(a: unknown, b: unknown, depth = 4): boolean {
+export function alike(a: unknown, b: unknown, depth = 10): boolean {
   if (Object.is(a, b)) return true;
   if (depth === 0 || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   const xs = elements(a);
   const ys = elements(b);
   if (xs !== undefined || ys !== undefined) {
-    return (
-      xs !== undefined && ys !== undefined && xs.length === ys.length && xs.every((x, i) => alike(x, ys[i], depth - 1))
-    );
+    return xs !== undefined && ys !== undefined && sameElements(xs, ys, (x, y) => alike(x, y, depth - 1));
   }
   if (!isPlain(a) || !isPlain(b)) {
     // A Date (or another object with a primitive value) is equal in value to one with the same value.
@@ -56,6 +54,17 @@ export function alike(a: unknown, b: unknown, depth = 4): boolean {
         Object.hasOwn(b, k) && alike((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth - 1),
     )
   );
+}
+
+/** Element by element, holes included (`every` would skip them: `[, 1]` is not `[0, 1]`). */
+function sameElements(
+  xs: readonly unknown[],
+  ys: readonly unknown[],
+  same: (x: unknown, y: unknown) => boolean,
+): boolean {
+  if (xs.length !== ys.length) return false;
+  for (let i = 0; i < xs.length; i++) if (!same(xs[i], ys[i])) return false;
+  return true;
 }
 
 function elements(x: object): unknown[] | undefined {

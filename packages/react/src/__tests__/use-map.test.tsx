@@ -286,6 +286,28 @@ describe('useMap (StrictMode)', () => {
     expect(result.current.status).toBe('success');
   });
 
+  it('a `key` nested as deep as a GraphQL or Prisma filter is still compared by value', async () => {
+    const fn = vi.fn((id: number) => id);
+    const key = () => ['todos', { where: { status: { in: ['open', { not: ['x'] }] } } }];
+    const { result, rerender } = renderHook(() => useMap(fn, [1, 2], { key: key() }));
+    for (let i = 0; i < 15; i++) rerender();
+    await tick();
+    expect(result.current.status).toBe('success');
+    expect(fn).toHaveBeenCalledTimes(2);
+  });
+
+  it('items with holes are compared element by element too: [ , , 7] to [5, 6, 7] restarts', async () => {
+    const fn = vi.fn((x: number | undefined) => x ?? 0);
+    const { result, rerender } = renderHook(({ items }) => useMap(fn, items), {
+      initialProps: { items: [, , 7] as (number | undefined)[] },
+    });
+    await tick();
+    expect(result.current.results).toEqual([0, 0, 7]);
+    rerender({ items: [5, 6, 7] });
+    await tick();
+    expect(result.current.results).toEqual([5, 6, 7]);
+  });
+
   it('a render React throws away (Suspense) leaves nothing behind: a later run uses its own options', async () => {
     const at = (page: number, retries: number, suspend: boolean) => (
       <Suspense fallback="loading">
