@@ -298,9 +298,9 @@ describe('useMap (StrictMode)', () => {
 
   it('items with holes are compared element by element too: [ , , 7] to [5, 6, 7] restarts', async () => {
     const fn = vi.fn((x: number | undefined) => x ?? 0);
-    const { result, rerender } = renderHook(({ items }) => useMap(fn, items), {
-      initialProps: { items: [, , 7] as (number | undefined)[] },
-    });
+    const holes: (number | undefined)[] = new Array(3);
+    holes[2] = 7;
+    const { result, rerender } = renderHook(({ items }) => useMap(fn, items), { initialProps: { items: holes } });
     await tick();
     expect(result.current.results).toEqual([0, 0, 7]);
     rerender({ items: [5, 6, 7] });
