@@ -1,39 +1,42 @@
-import type { AsyncFuture } from './future.js';
+/** What a signal cancels: a future, or a waiter for a permit or a token. */
+export interface Cancellable {
+  cancel(reason: unknown): unknown;
+}
 
 interface Watch {
-  readonly futures: Set<AsyncFuture<unknown>>;
+  readonly members: Set<Cancellable>;
   readonly onAbort: () => void;
 }
 
 /**
- * One abort listener per signal, however many tasks share it: a thousand
- * tasks submitted with one `signal` add one listener, not a thousand (and no
- * `MaxListenersExceededWarning`). The listener goes when its last task settles.
+ * One abort listener per signal, however many tasks (or waiters) share it: a
+ * thousand tasks submitted with one `signal` add one listener, not a thousand
+ * (and no `MaxListenersExceededWarning`). The listener goes when its last task settles.
  */
 export class SignalWatch {
   private readonly watches = new Map<AbortSignal, Watch>();
 
-  /** Cancel `future` when `signal` aborts. */
-  add(signal: AbortSignal, future: AsyncFuture<unknown>): void {
+  /** Cancel `member` when `signal` aborts. */
+  add(signal: AbortSignal, member: Cancellable): void {
     let watch = this.watches.get(signal);
     if (watch === undefined) {
-      const futures = new Set<AsyncFuture<unknown>>();
+      const members = new Set<Cancellable>();
       const onAbort = () => {
         this.watches.delete(signal);
         signal.removeEventListener('abort', onAbort);
-        for (const f of futures) f.cancel(signal.reason);
+        for (const m of members) m.cancel(signal.reason);
       };
-      watch = { futures, onAbort };
+      watch = { members, onAbort };
       this.watches.set(signal, watch);
       signal.addEventListener('abort', onAbort);
     }
-    watch.futures.add(future);
+    watch.members.add(member);
   }
 
-  /** Stop watching `future` (it settled). */
-  delete(signal: AbortSignal, future: AsyncFuture<unknown>): void {
+  /** Stop watching `member` (it settled, or was granted). */
+  delete(signal: AbortSignal, member: Cancellable): void {
     const watch = this.watches.get(signal);
-    if (watch === undefined || !watch.futures.delete(future) || watch.futures.size > 0) return;
+    if (watch === undefined || !watch.members.delete(member) || watch.members.size > 0) return;
     this.watches.delete(signal);
     signal.removeEventListener('abort', watch.onAbort);
   }

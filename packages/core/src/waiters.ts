@@ -1,4 +1,5 @@
 import { CancelledError } from './errors.js';
+import { SignalWatch } from './signals.js';
 import { checkSignal } from './validate.js';
 
 /** A place in a {@link Semaphore}'s or {@link RateLimiter}'s queue. */
@@ -105,16 +106,21 @@ export function waitForGrant(
       return;
     }
     let granted = false;
-    const onAbort = (): void => {
-      waiter.cancel();
-      reject(new CancelledError(message, { cause: signal.reason }));
+    const place = {
+      cancel(reason: unknown): void {
+        waiter.cancel();
+        reject(new CancelledError(message, { cause: reason }));
+      },
     };
     const waiter = enqueue(() => {
       granted = true;
-      signal.removeEventListener('abort', onAbort);
+      waiting.delete(signal, place);
       resolve();
     });
     // enqueue may grant synchronously; then there is nothing to listen for.
-    if (!granted) signal.addEventListener('abort', onAbort, { once: true });
+    if (!granted) waiting.add(signal, place);
   });
 }
+
+/** The signals of every waiter: one listener per signal, however many callers wait with it. */
+const waiting = /* @__PURE__ */ new SignalWatch();

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../errors.js';
+import { RateLimiter } from '../rate-limiter.js';
 import { Semaphore } from '../semaphore.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -261,5 +262,46 @@ describe('Semaphore', () => {
       }),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('many direct waiters on one signal', () => {
+  it('share one abort listener (no MaxListenersExceededWarning); an abort rejects each, a grant removes its share', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const sem = new Semaphore(1);
+      const limiter = new RateLimiter({ limit: 1, interval: 1000 });
+      await sem.acquire();
+      limiter.tryAcquire();
+      const waits = [
+        ...Array.from({ length: 20 }, () => sem.acquire(controller.signal)),
+        ...Array.from({ length: 20 }, () => limiter.acquire(controller.signal)),
+      ];
+      const outcomes = waits.map((p) =>
+        p.then(
+          () => 'granted',
+          (e: unknown) => e,
+        ),
+      );
+      expect(abortListeners(controller.signal)).toBe(1);
+      sem.release(); // the first waiter is granted and leaves the watch
+      await vi.advanceTimersByTimeAsync(1000); // so is the limiter's first
+      controller.abort(new Error('stop'));
+      const results = await Promise.all(outcomes);
+      expect(results.filter((r) => r === 'granted')).toHaveLength(2);
+      for (const r of results.filter((r) => r !== 'granted')) {
+        expect(r).toBeInstanceOf(CancelledError);
+        expect(((r as CancelledError).cause as Error).message).toBe('stop');
+      }
+      expect(abortListeners(controller.signal)).toBe(0);
+      expect([sem.waiting, limiter.waiting]).toEqual([0, 0]);
+      await new Promise((resolve) => process.nextTick(resolve)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
