@@ -110,4 +110,48 @@ test('cancelling the run aborts its requests', async ({ page }) => {
   expect(after.aborted).toBeGreaterThan(0);
   await page.waitForTimeout(500);
   expect((await stats(page)).total).toBe(after.total);
+  // The counters still account for every request: the cancelled ones are not counted as failed.
+  const ids = ['ok', 'failed', 'cancelled', 'running', 'queued', 'retrying'];
+  const counters = Object.fromEntries(
+    await Promise.all(ids.map(async (id) => [id, await counter(page, `fetch-${id}`)])),
+  );
+  expect(counters.failed).toBe(0);
+  expect(counters.cancelled).toBeGreaterThan(0);
+  expect(Object.values(counters).reduce((a, b) => a + b)).toBe(100);
+});
+
+test('Start clicked three times in one go starts one run', async ({ page }) => {
+  const requests = 60;
+  await startFetchRun(page, 4, { requests, workers: 4, clientRate: 0, serverRate: 200, failure: 0, maxDelay: 100 });
+  await expect(page.getByTestId('fetch-status')).toHaveText(`finished: ${requests} of ${requests} requests done`);
+  // Each later reset answers later: a second start, if any, would replace a run already under way.
+  let resets = 0;
+  await page.route('**/api/reset', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 400 * resets++));
+    await route.continue();
+  });
+  await page.evaluate(() => {
+    const start = document.querySelector<HTMLButtonElement>('[data-testid="fetch-start"]');
+    for (let i = 0; i < 3; i++) start?.click(); // within one task: before React disables the button
+  });
+  await expect(page.getByTestId('fetch-status')).toHaveText(`finished: ${requests} of ${requests} requests done`, {
+    timeout: 20_000,
+  });
+  await expect.poll(async () => (await stats(page)).inFlight).toBe(0);
+  const s = await stats(page);
+  expect([s.ok, s.aborted, s.total]).toEqual([requests, 0, requests]);
+});
+
+test('unchecking "Show panel" while Start waits for the server is respected', async ({ page }) => {
+  await page.route('**/api/reset', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await route.continue();
+  });
+  await page.goto('/?speed=4#fetch');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await showPanelToggle(page).uncheck();
+  await expect(page.getByRole('button', { name: 'Start' })).toBeEnabled(); // the reset has answered
+  await expect(showPanelToggle(page)).not.toBeChecked();
+  await expect(page.getByTestId('fetch-panel')).toHaveCount(0);
+  expect((await stats(page)).total).toBe(0);
 });

@@ -1,4 +1,4 @@
-import { fetchTask, type TaskContext } from '@fanout/core';
+import { CancelledError, fetchTask, type TaskContext } from '@fanout/core';
 import { useExecutor, useMap } from '@fanout/react';
 import { useEffect, useMemo, useState } from 'react';
 import { useFrameSnapshot } from '../lib/frame-store';
@@ -41,14 +41,23 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
   const run = useMap(
     (id: number, ctx: TaskContext) => {
       board.bind(ctx.taskId, id);
-      return fetchTask<Item>(`/api/items/${id}`)(ctx);
+      // Low priority: Chromium sends at most 6 requests at once to one HTTP/1.1 host, and the view's
+      // `/api/stats` poll (default priority) then takes the next free connection instead of waiting its turn.
+      return fetchTask<Item>(`/api/items/${id}`, { priority: 'low' })(ctx);
     },
     ids,
     { executor, retries: FETCH_RETRIES, retryDelay: config.retryDelay, returnExceptions: true },
   );
 
   const ok = run.results.reduce((n: number, r) => (r !== undefined && !(r instanceof Error) ? n + 1 : n), 0);
-  const failed = run.progress.failed;
+  // Failed for good; `progress.failed` counts cancelled items too (`errors[i]` tells which is which).
+  const failed = run.errors.reduce(
+    (n: number, e) => (e !== undefined && !(e instanceof CancelledError) ? n + 1 : n),
+    0,
+  );
+  const { running, queued, retrying } = run.progress;
+  // Cancelled: those in flight at the cancel, and those never started (no longer counted as queued then).
+  const cancelled = config.requests - ok - failed - running - queued - retrying;
   const active = run.status === 'running' || run.status === 'idle';
 
   return (
@@ -67,10 +76,11 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
         <Counter label="ok" value={ok} testId="fetch-ok" tone="succeeded" />
         <Counter label="failed" value={failed} testId="fetch-failed" tone="failed" />
         {/* The run's own progress: its queued count includes the requests `useMap` has not pulled yet, so
-            ok + failed + running + queued + retrying is every request, as on the board below. */}
-        <Counter label="running" value={run.progress.running} testId="fetch-running" tone="running" />
-        <Counter label="queued" value={run.progress.queued} testId="fetch-queued" tone="queued" />
-        <Counter label="retrying" value={run.progress.retrying} testId="fetch-retrying" tone="retrying" />
+            ok + failed + cancelled + running + queued + retrying is every request, as on the board below. */}
+        <Counter label="cancelled" value={cancelled} testId="fetch-cancelled" tone="cancelled" />
+        <Counter label="running" value={running} testId="fetch-running" tone="running" />
+        <Counter label="queued" value={queued} testId="fetch-queued" tone="queued" />
+        <Counter label="retrying" value={retrying} testId="fetch-retrying" tone="retrying" />
         <Counter label="retries" value={view.retries} testId="fetch-retries" />
         <Counter label="429 → retry" value={view.rateLimited} testId="fetch-429" />
         <Counter label="503 → retry" value={view.serverErrors} testId="fetch-503" />

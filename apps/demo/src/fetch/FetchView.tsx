@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { scaled, useSpeed } from '../speed';
 import { Counter } from '../ui/Counter';
 import { Legend } from '../ui/Legend';
@@ -42,6 +42,8 @@ export function FetchView() {
   const [run, setRun] = useState<{ id: number; config: FetchRunConfig } | null>(null);
   const [visible, setVisible] = useState(true);
   const [starting, setStarting] = useState(false);
+  /** Set at once (the button is disabled only at the next render): clicks within one task start one run. */
+  const startingNow = useRef(false);
   const [problem, setProblem] = useState<string | null>(null);
   const stats = useServerStats();
   const window = speed === 1 ? 'second' : `${scaled(1000, speed)} ms`;
@@ -51,8 +53,11 @@ export function FetchView() {
       setParams((p) => ({ ...p, [key]: value }));
 
   const start = async (): Promise<void> => {
+    if (startingNow.current) return;
+    startingNow.current = true;
     setStarting(true);
     setRun(null); // unmount the previous run first: its requests are aborted before the counters reset
+    setVisible(true); // now, not after the reset: unchecking "Show panel" meanwhile is respected
     try {
       // The mock API's delays and window follow the speed, like every other delay of the demo.
       await resetServer({
@@ -63,7 +68,6 @@ export function FetchView() {
         maxDelayMs: Math.max(scaled(params.minDelayMs, speed), scaled(params.maxDelayMs, speed)),
       });
       setProblem(null);
-      setVisible(true);
       setRun((prev) => ({
         id: (prev?.id ?? 0) + 1 + Math.random(),
         config: {
@@ -76,6 +80,7 @@ export function FetchView() {
     } catch (error) {
       setProblem(error instanceof Error ? error.message : String(error));
     } finally {
+      startingNow.current = false;
       setStarting(false);
     }
   };
