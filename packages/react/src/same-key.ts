@@ -4,20 +4,14 @@
  * Dependency-array equality for `items`: two arrays are the same
  * when they have the same length and `Object.is`-equal elements, so an inline
  * array literal with the same elements is no change; two `Set`s likewise, in
- * iteration order. Two one-shot iterators (a generator called during render)
- * cannot be compared without being consumed, so a fresh one on every render is
- * taken as the same input: the run consumes the first, and `key` or
- * `restart()` starts another. Anything else is compared with `Object.is`.
+ * iteration order — {@link alike} one level down. Two one-shot iterators (a
+ * generator called during render) cannot be compared without being consumed,
+ * so a fresh one on every render is taken as the same input: the run consumes
+ * the first, and `key` or `restart()` starts another. Other objects (a `Map`
+ * with entries, an async iterable) are compared by identity.
  */
 export function sameKey(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if ((Array.isArray(a) && Array.isArray(b)) || (a instanceof Set && b instanceof Set)) {
-    // Arrays as they are (compared on every render: no copy); a Set's elements in iteration order.
-    const xs = Array.isArray(a) ? a : [...a];
-    const ys = Array.isArray(b) ? b : [...b];
-    return sameElements(xs, ys, Object.is);
-  }
-  return isIterator(a) && isIterator(b);
+  return alike(a, b, 1) || (isIterator(a) && isIterator(b));
 }
 
 /** A sync or async iterator that is its own iterable (a generator object): it can be consumed once only. */
@@ -39,7 +33,13 @@ export function alike(a: unknown, b: unknown, depth = 10): boolean {
   const xs = elements(a);
   const ys = elements(b);
   if (xs !== undefined || ys !== undefined) {
-    return xs !== undefined && ys !== undefined && sameElements(xs, ys, (x, y) => alike(x, y, depth - 1));
+    // of one kind: an array is not a Set with the same elements
+    return (
+      xs !== undefined &&
+      ys !== undefined &&
+      Object.getPrototypeOf(a) === Object.getPrototypeOf(b) &&
+      sameElements(xs, ys, (x, y) => alike(x, y, depth - 1))
+    );
   }
   if (!isPlain(a) || !isPlain(b)) {
     // A Date (or another object with a primitive value) is equal in value to one with the same value.
