@@ -112,12 +112,11 @@ test('cancelling the run aborts its requests', async ({ page }) => {
   expect((await stats(page)).total).toBe(after.total);
   // The counters still account for every request: the cancelled ones are not counted as failed.
   const ids = ['ok', 'failed', 'cancelled', 'running', 'queued', 'retrying'];
-  const counters = Object.fromEntries(
-    await Promise.all(ids.map(async (id) => [id, await counter(page, `fetch-${id}`)])),
-  );
-  expect(counters.failed).toBe(0);
-  expect(counters.cancelled).toBeGreaterThan(0);
-  expect(Object.values(counters).reduce((a, b) => a + b)).toBe(100);
+  const counts = await Promise.all(ids.map((id) => counter(page, `fetch-${id}`)));
+  const [, failed, cancelled] = counts;
+  expect(failed).toBe(0);
+  expect(cancelled).toBeGreaterThan(0);
+  expect(counts.reduce((a, b) => a + b)).toBe(100);
 });
 
 test('Start clicked three times in one go starts one run', async ({ page }) => {
