@@ -108,3 +108,28 @@ test('every view can be driven and read by role, name and label alone', async ({
     await expect(page.getByText('Press Start to fan out the requests.')).toBeVisible();
   });
 });
+
+test('a Cancel pressed from the keyboard leaves the focus on the page, not on <body>', async ({ page }) => {
+  await test.step('workers: Cancel all hands the focus to Start', async () => {
+    await page.goto('/?speed=1#workers');
+    await page.getByLabel('Tasks', { exact: true }).fill('200');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const cancel = page.getByRole('button', { name: 'Cancel all' });
+    await expect(cancel).toBeEnabled();
+    await cancel.focus();
+    await page.keyboard.press('Enter');
+    await expect(cancel).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Start' })).toBeFocused();
+  });
+  await test.step('fetch: Cancel hands the focus to the run’s status line', async () => {
+    await page.goto('/?speed=1#fetch');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const cancel = page.getByRole('button', { name: 'Cancel', exact: true });
+    await expect(cancel).toBeEnabled();
+    await cancel.focus();
+    await page.keyboard.press('Enter');
+    await expect(cancel).toBeDisabled();
+    await expect(page.getByTestId('fetch-status')).toBeFocused();
+    await expect(page.getByTestId('fetch-status')).toContainText('cancelled');
+  });
+});

@@ -1,6 +1,6 @@
 import { CancelledError, fetchTask, type TaskContext } from '@fanout/core';
 import { useExecutor, useMap } from '@fanout/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useFrameSnapshot } from '../lib/frame-store';
 import { Counter } from '../ui/Counter';
 import { Board, type ItemState } from './board';
@@ -59,16 +59,25 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
   // Cancelled: those in flight at the cancel, and those never started (no longer counted as queued then).
   const cancelled = config.requests - ok - failed - running - queued - retrying;
   const active = run.status === 'running' || run.status === 'idle';
+  const status = useRef<HTMLParagraphElement>(null);
 
   return (
     <div className="fetch-panel" data-testid="fetch-panel" data-status={run.status}>
       <div className="fetch-head">
-        <p className="status" role="status" aria-live="polite" data-testid="fetch-status">
+        <p className="status" role="status" aria-live="polite" tabIndex={-1} ref={status} data-testid="fetch-status">
           {run.status === 'running' ? 'running' : run.status === 'success' ? 'finished' : run.status}:{' '}
           {run.progress.done} of {run.progress.total} requests done
         </p>
         <progress max={config.requests} value={run.progress.done} aria-label="requests done" />
-        <button type="button" disabled={!active} onClick={() => run.cancel()} data-testid="fetch-cancel">
+        <button
+          type="button"
+          disabled={!active}
+          onClick={() => {
+            run.cancel();
+            status.current?.focus(); // this button disables itself: keep a keyboard user's place
+          }}
+          data-testid="fetch-cancel"
+        >
           Cancel
         </button>
       </div>

@@ -68,6 +68,7 @@ export function WorkersView() {
   const speedRef = useSpeedRef();
   const [params, setParams] = useState(WORKERS_DEFAULTS);
   const paramsRef = useRef(params);
+  const startButton = useRef<HTMLButtonElement>(null);
   useLayoutEffect(() => {
     paramsRef.current = params;
   }, [params]);
@@ -213,7 +214,7 @@ export function WorkersView() {
             onChange={set('rate')}
           />
           <div className="buttons">
-            <button type="button" className="primary" onClick={start} data-testid="run">
+            <button type="button" className="primary" onClick={start} ref={startButton} data-testid="run">
               Start
             </button>
             <button
@@ -224,7 +225,15 @@ export function WorkersView() {
             >
               {snapshot.paused ? 'Resume' : 'Pause'}
             </button>
-            <button type="button" disabled={!busy} onClick={() => run?.executor.cancelAll()} data-testid="cancel-all">
+            <button
+              type="button"
+              disabled={!busy}
+              onClick={() => {
+                run?.executor.cancelAll();
+                startButton.current?.focus(); // this button disables itself: keep a keyboard user's place
+              }}
+              data-testid="cancel-all"
+            >
               Cancel all
             </button>
           </div>
