@@ -234,7 +234,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (options.cancelFutures) {
       this.shutdownCancelled = true; // before cancelAll: the map runs it wakes must not start new items
       this.cancelAll(new CancelledError(`executor${this.label()} shut down`));
-      for (const pump of [...this.pumps]) pump(); // ends the map runs with nothing in flight too
+      this.pumpAll(); // ends the map runs with nothing in flight too
     }
     return options.wait === false ? Promise.resolve() : this.onIdle();
   }
@@ -280,7 +280,7 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.pool.active > maxWorkers) this.shedSlots();
     this.changed();
     this.drain();
-    for (const pump of [...this.pumps]) pump();
+    this.pumpAll();
   }
 
   /**
@@ -375,7 +375,12 @@ export class AsyncExecutor implements AsyncDisposable {
     return task;
   }
 
-  /** @internal map runs register a pump so `resize` can wake them */
+  /** Wake every map run: it pulls more items (a grown pool), or ends (a `cancelFutures` shutdown). */
+  private pumpAll(): void {
+    for (const pump of [...this.pumps]) pump();
+  }
+
+  /** @internal map runs register a pump so `resize` and `shutdown` can wake them */
   addPump(pump: () => void): () => void {
     this.pumps.add(pump);
     return () => this.pumps.delete(pump);

@@ -11,7 +11,8 @@ interface Watch {
 /**
  * One abort listener per signal, however many tasks (or waiters) share it: a
  * thousand tasks submitted with one `signal` add one listener, not a thousand
- * (and no `MaxListenersExceededWarning`). The listener goes when its last task settles.
+ * (and no `MaxListenersExceededWarning`). The listener goes when its last member
+ * leaves (a task settles, a waiter is granted).
  */
 export class SignalWatch {
   private readonly watches = new Map<AbortSignal, Watch>();
