@@ -13,7 +13,9 @@ import {
   fetchTask,
   HttpError,
   parseRetryAfter,
+  type TaskContext,
   type TaskEvent,
+  type TaskOptions,
   TimeoutError,
 } from '../index.js';
 
@@ -449,36 +451,47 @@ describe('the task’s signal reaches fetch', () => {
     expect(srv.aborted).toEqual(['/slow/shutdown']);
   });
 
-  it('the caller’s own init.signal aborts it too', async () => {
+  /**
+   * Submits the task `make` builds with the caller's signal, aborts that signal once `ready` resolves,
+   * and checks the caller's abort is a cancellation carrying its reason, not a failure to retry.
+   */
+  async function abortedByCaller(
+    make: (signal: AbortSignal) => (ctx: TaskContext) => Promise<unknown>,
+    ready: () => Promise<void>,
+    options: TaskOptions = {},
+  ): Promise<void> {
     const controller = new AbortController();
-    const arrived = srv.received('/slow/own');
-    const abandoned = srv.abandoned('/slow/own');
-    const future = executor.submit(fetchTask(`${srv.url}/slow/own?ms=30000`, { signal: controller.signal }));
-    await arrived;
+    const future = executor.submit(make(controller.signal), options);
+    await ready();
     controller.abort(new Error('caller gave up'));
     const error = await rejection(future);
-    // The caller's own signal is a cancellation (not retried), carrying the caller's reason.
     expect(error).toBeInstanceOf(CancelledError);
     expect(((error as CancelledError).cause as Error).message).toBe('caller gave up');
     expect(future.state).toBe('cancelled');
+  }
+
+  it('the caller’s own init.signal aborts it too', async () => {
+    const arrived = srv.received('/slow/own');
+    const abandoned = srv.abandoned('/slow/own');
+    await abortedByCaller(
+      (signal) => fetchTask(`${srv.url}/slow/own?ms=30000`, { signal }),
+      () => arrived,
+    );
     await abandoned;
   });
 
   it('a Request’s own signal aborts it too, as a cancellation', async () => {
-    const controller = new AbortController();
     const arrived = srv.received('/slow/request');
     const abandoned = srv.abandoned('/slow/request');
-    const request = new Request(`${srv.url}/slow/request?ms=30000`, { signal: controller.signal });
-    const future = executor.submit(fetchTask(request), { retries: 2 });
-    await arrived;
-    controller.abort(new Error('caller gave up'));
-    expect(await rejection(future)).toBeInstanceOf(CancelledError);
-    expect(future.state).toBe('cancelled');
+    await abortedByCaller(
+      (signal) => fetchTask(new Request(`${srv.url}/slow/request?ms=30000`, { signal })),
+      () => arrived,
+      { retries: 2 },
+    );
     await abandoned;
   });
 
   it('the caller’s own signal aborting while the body is read is a cancellation too: not retried', async () => {
-    const controller = new AbortController();
     const abandoned = srv.abandoned('/stall');
     const events: TaskEvent[] = [];
     executor.onEvent((e) => events.push(e));
@@ -488,16 +501,14 @@ describe('the task’s signal reaches fetch', () => {
     // the real fetch, telling the test when the response (its headers) arrived
     vi.stubGlobal('fetch', (...args: Parameters<typeof fetch>) => realFetch(...args).finally(headers));
     try {
-      const future = executor.submit(fetchTask(`${srv.url}/stall`, { signal: controller.signal }), {
-        retries: 3,
-        retryDelay: 1,
-      });
-      await gotHeaders;
-      controller.abort(new Error('caller gave up'));
-      const error = await rejection(future);
-      expect(error).toBeInstanceOf(CancelledError);
-      expect(((error as CancelledError).cause as Error).message).toBe('caller gave up');
-      expect(future.state).toBe('cancelled');
+      await abortedByCaller(
+        (signal) => fetchTask(`${srv.url}/stall`, { signal }),
+        () => gotHeaders,
+        {
+          retries: 3,
+          retryDelay: 1,
+        },
+      );
       expect(events.filter((e) => e.type === 'retry')).toEqual([]);
       expect(srv.hits.get('/stall')).toBe(1);
       await abandoned;

@@ -45,6 +45,13 @@ function startTime(semaphore: Semaphore): { startedAt: number } {
   return seen;
 }
 
+/** A rate limiter of one start per `interval` whose token is taken: the next start waits `interval`. */
+function spentLimiter(interval: number): RateLimiter {
+  const limiter = new RateLimiter({ limit: 1, interval });
+  limiter.tryAcquire();
+  return limiter;
+}
+
 /** Two tasks of another executor hold both permits of `semaphore` until 10 and 20 ms. */
 function holdBoth(semaphore: Semaphore): void {
   const other = new AsyncExecutor({ maxWorkers: 2 });
@@ -286,8 +293,7 @@ describe('code a release wakes sees every task where it is', () => {
 describe('cancelling a task that waits for a token', () => {
   it('ends it before the task its permit lets start begins', async () => {
     const semaphore = new Semaphore(1);
-    const limiter = new RateLimiter({ limit: 1, interval: 1000 });
-    limiter.tryAcquire();
+    const limiter = spentLimiter(1000);
     const x = new AsyncExecutor({ maxWorkers: 2 });
     const log: string[] = [];
     x.onEvent((e) => log.push(`${e.type} ${e.taskId}`));
@@ -303,8 +309,7 @@ describe('cancelling a task that waits for a token', () => {
 describe('pause() and resume() from code it wakes', () => {
   it('a resume() run by what pause() releases starts the tasks pause() sent back to the queue', async () => {
     const semaphore = new Semaphore(1);
-    const limiter = new RateLimiter({ limit: 1, interval: 100 });
-    limiter.tryAcquire();
+    const limiter = spentLimiter(100);
     const x = new AsyncExecutor({ maxWorkers: 1 });
     const a = x.submit(() => 'a', { semaphore, rateLimit: limiter }); // permit and worker, waiting for a token
     const other = new AsyncExecutor({ maxWorkers: 1 });
