@@ -20,7 +20,7 @@ import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer, type TimerHandle } from './time.js';
-import { checkBoolean, checkFunction, checkInt, checkObject, checkOptions } from './validate.js';
+import { checkBoolean, checkFunction, checkInt, checkOptions } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -184,15 +184,13 @@ export class AsyncExecutor implements AsyncDisposable {
   ): Promise<I[]> {
     this.assertOpen('filter');
     checkFunction('pred', pred);
-    if (options !== undefined) {
-      checkObject('options', options); // before the spread below turns null or 5 into {}
-      const { returnExceptions } = options as MapOptions;
-      if (returnExceptions !== undefined) checkBoolean('returnExceptions', returnExceptions); // ignored, but never wrong
-    }
-    const keep = await this.map(async (item: I, ctx) => ((await pred(item, ctx)) ? [item] : undefined), items, {
-      ...options,
-      returnExceptions: false,
-    });
+    // `returnExceptions: true` is ignored (a predicate that throws rejects); anything else goes to map as
+    // given, which refuses a bad options object or value with its own messages.
+    type Kept = MapOptions & { returnExceptions?: false };
+    const opts = (
+      (options as MapOptions | undefined)?.returnExceptions === true ? { ...options, returnExceptions: false } : options
+    ) as Kept | undefined;
+    const keep = await this.map(async (item: I, ctx) => ((await pred(item, ctx)) ? [item] : undefined), items, opts);
     const out: I[] = [];
     for (const k of keep) if (k !== undefined) out.push(k[0] as I);
     return out;

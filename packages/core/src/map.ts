@@ -134,12 +134,9 @@ abstract class MapRun {
   }
 
   protected readonly pump = (): void => {
-    if (this.p.host.cancelling && !this.sourceDone) {
-      // shutdown({ cancelFutures }) ends a run with items left to start, also one whose consumer is not
-      // reading: no listener or open source outlives the executor (which pumps every run as it shuts down)
-      this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
-      return;
-    }
+    // A run with items left to start ends here too when nobody reads it: no listener or open source
+    // outlives the executor (which pumps every run as it shuts down).
+    if (!this.sourceDone && this.endIfCancelling()) return;
     if (this.pumping) return; // the loop on the stack re-checks its condition
     this.pumping = true;
     try {
@@ -221,11 +218,7 @@ abstract class MapRun {
   }
 
   private acceptItem(value: unknown): void {
-    if (this.p.host.cancelling) {
-      // shutdown({ cancelFutures }) cancelled every task of this run: it must not start the rest
-      this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
-      return;
-    }
+    if (this.endIfCancelling()) return;
     if (this.stopsAtShutdown && !this.p.host.accepting) {
       this.fail(new ExecutorShutdownError('executor is shut down: mapIter cannot start more items'));
       return;
@@ -237,6 +230,13 @@ abstract class MapRun {
     this.p.observe?.(index, value, task);
     this.track(task, index);
     task.addDoneCallback(this.onSettle);
+  }
+
+  /** After `shutdown({ cancelFutures })`, which cancelled every task of the run, it starts no more: it ends (true). */
+  private endIfCancelling(): boolean {
+    if (!this.p.host.cancelling) return false;
+    this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
+    return true;
   }
 
   private readonly onSettle = (future: AsyncFuture<unknown>): void => {

@@ -1,5 +1,5 @@
 import { reportError } from './future.js';
-import { describe } from './validate.js';
+import { checkFunction } from './validate.js';
 
 /**
  * Batches change notifications: however many changes happen in one
@@ -18,7 +18,7 @@ export class Notifier {
   }
 
   subscribe(listener: () => void): () => void {
-    if (typeof listener !== 'function') throw new TypeError(`listener must be a function, got ${describe(listener)}`);
+    checkFunction('listener', listener);
     this.listeners.add(listener);
     this.listening = true;
     let subscribed = true;
