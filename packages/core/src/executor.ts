@@ -299,7 +299,7 @@ export class AsyncExecutor implements AsyncDisposable {
     }
     // A subscriber shown fewer tokens than the most — taken by this executor's tasks, another executor
     // sharing the limiter or a caller's acquire() — is told when they come back.
-    if ((snapshot.rateLimit?.tokens as number) < Math.min(limiter.burst, limiter.limit)) this.watchTokens();
+    if ((snapshot.rateLimit?.tokens as number) < limiter.maxTokens) this.watchTokens();
     // Calls in one synchronous stretch get one answer (React calls twice to check that it is cached),
     // even if a token arrives between them; a later stretch sees the refill.
     this.pinned = true;
@@ -850,10 +850,10 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * Tokens come back with time, not with an event: while anyone subscribes and has been shown the rate
-   * limiter below its most (by `getSnapshot`, which subscribers read on each notification), one timer
-   * tells them when the tokens may have risen (`getSnapshot` shows it only if they did). None without
-   * subscribers, once full, or after shutdown.
+   * Tokens come back with time, not with an event: while anyone subscribes and the rate limiter is below
+   * its most, one timer tells them when the tokens rise (armed on `subscribe`, again by each firing, and
+   * by a `getSnapshot` that shows fewer than the most: tokens taken by another executor sharing the
+   * limiter or by a caller's `acquire()`). None without subscribers, once full, or after shutdown.
    */
   private watchTokens(): void {
     const limiter = this.limiter;

@@ -104,6 +104,11 @@ export class RateLimiter {
     return at <= t ? undefined : now() + (at - t);
   }
 
+  /** The most `tokens` can be: `min(burst, limit)`. @internal */
+  get maxTokens(): number {
+    return Math.min(this.burst, this.limit);
+  }
+
   /** Callers queued for a token. */
   get waiting(): number {
     return this.#waiters.size;
@@ -208,9 +213,9 @@ export class RateLimiter {
   }
 
   /**
-   * Milliseconds until `tokens` may rise — a token arrives, or an admission leaves the window — or
-   * `undefined` while it is at its most (`min(burst, limit)`): when an executor's subscribers should
-   * look again.
+   * Milliseconds until `tokens` rises — when a token arrives if the bucket is what holds it lower, when
+   * the oldest admission leaves the window if the window is, when both have if both are — or
+   * `undefined` while it is at its most (`maxTokens`): when an executor's subscribers should look again.
    * @internal
    */
   untilMore(): number | undefined {
@@ -219,9 +224,12 @@ export class RateLimiter {
     const log = this.#log;
     const first = this.#firstInWindow(t);
     const inWindow = log.length - first;
-    if (Math.min(this.#bucket, this.limit - inWindow) >= Math.min(this.burst, this.limit)) return undefined;
-    let at = this.#bucket < this.burst ? this.#tokenAt(this.#arrived + 1) : Number.POSITIVE_INFINITY;
-    if (inWindow > 0) at = Math.min(at, (log[(this.#logStart + first) % log.length] as number) + this.interval);
+    const byWindow = this.limit - inWindow;
+    if (Math.min(this.#bucket, byWindow) >= this.maxTokens) return undefined;
+    // The rule that allows fewer starts decides when `tokens` rises; when both allow as many, both must.
+    const tokenAt = this.#bucket < this.burst ? this.#tokenAt(this.#arrived + 1) : Number.POSITIVE_INFINITY;
+    const leaveAt = inWindow > 0 ? (log[(this.#logStart + first) % log.length] as number) + this.interval : t;
+    const at = this.#bucket < byWindow ? tokenAt : this.#bucket > byWindow ? leaveAt : Math.max(tokenAt, leaveAt);
     return Math.max(0, Math.ceil(at - t));
   }
 
