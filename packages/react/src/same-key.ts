@@ -25,7 +25,8 @@ function isIterator(x: unknown): boolean {
  * Equal in value: the same elements, or plain data — arrays, plain objects, `Set`s and `Map`s — with
  * equal contents, ten levels down (an inline `ids.map((id) => ({ id }))`, a `key: { ids }`, a
  * `new Map()` of the same entries), or `Date`s of the same time. Other objects (a class instance, a
- * `URL`) are equal only to themselves. A restart for inputs equal in value is the memoization mistake the hooks' loop guard names.
+ * `URL`) are equal only to themselves. How a `key` is compared (as TanStack Query compares keys); for
+ * `items`, a restart for inputs equal in value is the memoization mistake the hooks' loop guard names.
  */
 export function alike(a: unknown, b: unknown, depth = 10): boolean {
   if (Object.is(a, b)) return true;
@@ -33,13 +34,12 @@ export function alike(a: unknown, b: unknown, depth = 10): boolean {
   const xs = elements(a);
   const ys = elements(b);
   if (xs !== undefined || ys !== undefined) {
-    // of one kind: an array is not a Set with the same elements
-    return (
-      xs !== undefined &&
-      ys !== undefined &&
-      Object.getPrototypeOf(a) === Object.getPrototypeOf(b) &&
-      sameElements(xs, ys, (x, y) => alike(x, y, depth - 1))
-    );
+    // Of one kind (an array is not a Set with the same elements), then element by element, holes
+    // included (`every` would skip them: `[ , 1]` is not `[0, 1]`).
+    if (xs === undefined || ys === undefined || xs.length !== ys.length) return false;
+    if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+    for (let i = 0; i < xs.length; i++) if (!alike(xs[i], ys[i], depth - 1)) return false;
+    return true;
   }
   if (!isPlain(a) || !isPlain(b)) {
     // A Date (or another object with a primitive value) is equal in value to one with the same value.
@@ -54,17 +54,6 @@ export function alike(a: unknown, b: unknown, depth = 10): boolean {
         Object.hasOwn(b, k) && alike((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth - 1),
     )
   );
-}
-
-/** Element by element, holes included (`every` would skip them: `[, 1]` is not `[0, 1]`). */
-function sameElements(
-  xs: readonly unknown[],
-  ys: readonly unknown[],
-  same: (x: unknown, y: unknown) => boolean,
-): boolean {
-  if (xs.length !== ys.length) return false;
-  for (let i = 0; i < xs.length; i++) if (!same(xs[i], ys[i])) return false;
-  return true;
 }
 
 function elements(x: object): unknown[] | undefined {

@@ -82,7 +82,8 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   else {
     // Only a restart for inputs equal in value can be the render loop of an unmemoized input; a render
     // repeating the last one's inputs (StrictMode) is no new restart.
-    if (!sameRun(pending.current, equal) && sameRun(prev, alike)) guardRestarts(restarts.current);
+    // (A key is compared with `alike` already: a restart for one is a change of value.)
+    if (equal === sameKey && !sameRun(pending.current, equal) && sameRun(prev, alike)) guardRestarts(restarts.current);
     current = create();
     pending.current = current;
   }

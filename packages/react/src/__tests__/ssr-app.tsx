@@ -1,6 +1,7 @@
-import type { AsyncExecutor } from '@fanout/core';
+import { AsyncExecutor } from '@fanout/core';
 import { type ReactNode, StrictMode } from 'react';
-import { vi } from 'vitest';
+import { renderToString } from 'react-dom/server';
+import { expect, vi } from 'vitest';
 import { ExecutorProvider } from '../context.js';
 import { useAsCompleted } from '../use-as-completed.js';
 import { useExecutor } from '../use-executor.js';
@@ -61,4 +62,17 @@ export function App({ executor }: { executor: AsyncExecutor }): ReactNode {
       </ExecutorProvider>
     </StrictMode>
   );
+}
+
+/** Renders {@link App} to a string and checks every hook shows its idle server snapshot and runs nothing. */
+export function renderIdleOnServer(): void {
+  const executor = new AsyncExecutor({ name: 'ssr', maxWorkers: 3 });
+  const html = renderToString(<App executor={executor} />);
+  expect(html).toContain('idle<!-- --> <!-- -->0<!-- -->/<!-- -->2');
+  expect(html).toMatch(/id="completed">idle/);
+  expect(html).toMatch(/ssr<!-- --> <!-- -->3<!-- --> workers, <!-- -->0<!-- --> running/);
+  expect(html).toMatch(/id="owned">2<!-- --> \/ <!-- -->2/);
+  expect(fn).not.toHaveBeenCalled();
+  expect(executor.getSnapshot().submitted).toBe(0);
+  expect(executor.subscriberCount).toBe(0);
 }

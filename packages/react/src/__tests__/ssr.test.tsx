@@ -5,7 +5,7 @@ import { renderToString } from 'react-dom/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { useExecutor } from '../use-executor.js';
 import { useMap } from '../use-map.js';
-import { App, fn } from './ssr-app.js';
+import { App, fn, renderIdleOnServer } from './ssr-app.js';
 import { tick } from './test-utils.js';
 
 /** Two owned executors, each given the same signal. */
@@ -30,15 +30,7 @@ describe('server rendering', () => {
   });
 
   it('renderToString renders the idle server snapshot and runs nothing', () => {
-    const executor = new AsyncExecutor({ name: 'ssr', maxWorkers: 3 });
-    const html = renderToString(<App executor={executor} />);
-    expect(html).toContain('idle<!-- --> <!-- -->0<!-- -->/<!-- -->2');
-    expect(html).toMatch(/id="completed">idle/);
-    expect(html).toMatch(/ssr<!-- --> <!-- -->3<!-- --> workers, <!-- -->0<!-- --> running/);
-    expect(html).toMatch(/id="owned">2<!-- --> \/ <!-- -->2/);
-    expect(fn).not.toHaveBeenCalled();
-    expect(executor.getSnapshot().submitted).toBe(0);
-    expect(executor.subscriberCount).toBe(0);
+    renderIdleOnServer();
   });
 
   it("an owned executor's signal gets no listener on the server (effects never run there to remove one)", () => {

@@ -45,7 +45,6 @@ function InlineObjects({ fn, ids }: { fn: (o: { id: number }) => Promise<number>
   return status;
 }
 
-/** A `key` object written inline: new on every render. */
 /** Objects with a nested array, new on every render. */
 function Nested({ ids }: { ids: number[] }) {
   return useMap(
