@@ -34,6 +34,14 @@ function chromiumPath(): string | undefined {
 
 const executablePath = chromiumPath();
 
+const chromium = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    ...(executablePath === undefined ? {} : { executablePath }),
+    args: CHROMIUM_ARGS,
+  },
+};
+
 export default defineConfig({
   testDir: './e2e',
   timeout: 30_000,
@@ -47,19 +55,15 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
+  // The production build for every spec but dev-server.spec.ts, which runs against the README's `pnpm dev`.
   projects: [
+    { name: 'chromium', testIgnore: 'dev-server.spec.ts', use: chromium },
     {
-      name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          ...(executablePath === undefined ? {} : { executablePath }),
-          args: CHROMIUM_ARGS,
-        },
-      },
+      name: 'chromium-dev',
+      testMatch: 'dev-server.spec.ts',
+      use: { ...chromium, baseURL: `http://127.0.0.1:${DEV_PORT}` },
     },
   ],
-  // The production build (every spec but dev-server.spec.ts) and the README's `pnpm dev` server.
   webServer: [
     {
       command: 'npm run build --prefix apps/demo && npm run preview --prefix apps/demo',

@@ -5,9 +5,9 @@ import { counter, startFetchRun, startWorkersRun, stats } from './helpers';
  * The README's demo command (`pnpm dev`) serves the demo from Vite's dev server: React's development
  * build, where `<StrictMode>` runs every effect twice (mount, simulated unmount, mount) and React's
  * warnings reach the console, which the fixture fails on. The other specs run the production build
- * (`vite preview`), where neither happens. Playwright starts both servers (playwright.config.ts).
+ * (`vite preview`), where neither happens. Playwright starts both servers and runs this spec as its own
+ * project, `chromium-dev`, against the dev server (playwright.config.ts).
  */
-test.use({ baseURL: 'http://127.0.0.1:5173' });
 
 test('`pnpm dev` serves the demo in development mode, with the mock API', async ({ page }) => {
   await page.goto('/');
