@@ -1,4 +1,4 @@
-import { clearTimer, now, preciseNow, setTimer, type TimerHandle } from './time.js';
+import { clearTimer, lastMonotonic, now, preciseNow, setTimer, type TimerHandle } from './time.js';
 import { checkFunction, checkInt, checkNumber, checkOptions } from './validate.js';
 import { type Waiter, WaiterList, waitForGrant } from './waiters.js';
 
@@ -62,10 +62,17 @@ export class RateLimiter {
   /** Bucket capacity. */
   readonly burst: number;
 
+  /** Added to `preciseNow()`: the time its readings missed (see #now). */
+  #offset = 0;
+  /** The latest `preciseNow() + #offset`, and `lastMonotonic()` with it. */
+  #seen = preciseNow();
+  #seenMono = lastMonotonic();
+  /** The least the time can be: where the limiter's timer fired while the clock stood still (see #schedule). */
+  #floor = Number.NEGATIVE_INFINITY;
+  /** The time is `#floor`, not a clock reading. */
+  #timed = false;
   /** Creation time, on the limiter's clock (see #now). */
-  #created = preciseNow();
-  /** The latest time read. */
-  #seen = this.#created;
+  #created = this.#seen;
   readonly #waiters = new WaiterList();
   #bucket: number;
   /** Tokens that have arrived since creation, at the last refresh: ⌊(now − created) · limit / interval⌋. */
@@ -160,22 +167,24 @@ export class RateLimiter {
   }
 
   /**
-   * The time, from `preciseNow()`. When the clock goes back (the system clock set back, fake timers
-   * set to the past), every time the limiter keeps moves back as much: the time that had passed
-   * still counts, and no start waits for the clock to catch up with admissions it logged before.
+   * The time, from `preciseNow()`, which follows `Date.now()` (what fake timers move). When that goes
+   * back (a clock set back; a frozen `Date` that `performance.now()` has run past), the limiter moves
+   * on by what `performance.now()` measured: the time that passed still counts, and no start waits for
+   * the clock to catch up. When the limiter's own timer has fired and the clock has not moved (fake
+   * timers that fake `setTimeout` alone), the time is where the timer was due.
    */
   #now(): number {
-    const t = preciseNow();
-    const back = this.#seen - t;
-    if (back > 0) {
-      this.#created -= back;
-      const log = this.#log;
-      for (let i = 0; i < log.length; i++) (log[i] as number) -= back;
-      this.#undo -= back;
-      this.#timerAt -= back;
+    let t = preciseNow() + this.#offset;
+    const mono = lastMonotonic();
+    if (t < this.#seen) {
+      const at = this.#seen + Math.max(0, mono - this.#seenMono);
+      this.#offset += at - t;
+      t = at;
     }
     this.#seen = t;
-    return t;
+    this.#seenMono = mono;
+    this.#timed = t < this.#floor;
+    return this.#timed ? this.#floor : t;
   }
 
   /** When token number `k` (counted from creation) arrives: one every `interval / limit` ms. */
@@ -240,7 +249,7 @@ export class RateLimiter {
     const oldest = this.#log[this.#logStart] as number;
     // On the sub-millisecond clock, a 0.1 ms guard keeps the start a task records a few microseconds
     // after its admission inside the window too; on whole milliseconds (fake timers) times are exact.
-    const guard = Number.isInteger(oldest) && Number.isInteger(t) ? 0 : WINDOW_GUARD;
+    const guard = this.#timed || (Number.isInteger(oldest) && Number.isInteger(t)) ? 0 : WINDOW_GUARD;
     const windowAt = this.#log.length < this.limit ? t : oldest + this.interval + guard;
     return Math.max(bucketAt, windowAt);
   }
@@ -327,6 +336,8 @@ export class RateLimiter {
     this.#timerAt = t + delay;
     this.#timer = setTimer(() => {
       this.#timer = undefined;
+      // A timer fires early by less than a millisecond at most: a clock further behind stood still.
+      if (this.#now() < this.#timerAt - 2) this.#floor = this.#timerAt;
       this.#drain();
     }, delay);
   }

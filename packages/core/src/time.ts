@@ -39,6 +39,9 @@ export function now(): number {
 }
 
 let offset: number | undefined;
+let monotonic = 0;
+/** Set while `Date.now()` runs ahead of `performance.now()`: the two readings when it was seen. */
+let ahead: { ms: number; perf: number } | undefined;
 const RESYNC_MS = 5;
 
 /**
@@ -47,22 +50,40 @@ const RESYNC_MS = 5;
  * `interval` later could be less than `interval` apart, and a server timing
  * arrivals finely would count one millisecond's starts twice. The time is
  * `performance.now()` plus an offset to `Date.now()`, so every reading shares
- * one monotonic base; whenever the two clocks disagree by more than a few
- * milliseconds (fake timers, a moved system clock) the offset is taken
- * again, which makes it plain `Date.now()` under fake timers.
+ * one monotonic base, and equals `Date.now()` where fake timers move both.
+ * `Date.now()` never gets a whole millisecond ahead of that on its own: when
+ * it does (fake timers that fake `Date` but not `performance`, a clock
+ * stepped forward), the time is plain `Date.now()` until the two have moved
+ * together for 2 ms. When it falls more than a few milliseconds behind (a
+ * clock set back, a frozen `Date`), the offset is taken again.
  */
 export function preciseNow(): number {
   const performance = globalThis.performance;
-  if (performance === undefined) return globalThis.Date.now();
+  if (performance === undefined) {
+    monotonic = globalThis.Date.now();
+    return monotonic;
+  }
   const before = performance.now();
   const ms = globalThis.Date.now();
   const after = performance.now();
-  if (offset !== undefined) {
+  monotonic = after;
+  if (ahead !== undefined) {
+    if (ms - ahead.ms < 2 || Math.abs(ms - ahead.ms - (after - ahead.perf)) >= 1) return ms;
+    ahead = undefined;
+  } else if (offset !== undefined) {
     const t = after + offset;
-    if (t > ms - RESYNC_MS && t < ms + RESYNC_MS) return t;
+    if (ms - t >= 1) {
+      ahead = { ms, perf: after };
+      return ms;
+    }
     // A thread preempted between the readings makes them disagree too: keep the monotonic time.
-    if (after - before > 0.5) return t;
+    if (t < ms + RESYNC_MS || after - before > 0.5) return t;
   }
   offset = ms - after;
   return ms;
+}
+
+/** `performance.now()` as the last {@link preciseNow} read it (which never goes back), else its `Date.now()`. */
+export function lastMonotonic(): number {
+  return monotonic;
 }

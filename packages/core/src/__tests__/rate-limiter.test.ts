@@ -320,6 +320,91 @@ describe('RateLimiter properties', () => {
   });
 });
 
+describe('RateLimiter and clocks that do not move with the timers', () => {
+  /** Start `n` acquires and record Date.now() − t0 at each admission, by call index. */
+  function acquireTimes(limiter: RateLimiter, n: number, t0: number): number[] {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) void limiter.acquire().then(() => (times[i] = Date.now() - t0));
+    return times;
+  }
+
+  it('time set back counts what had passed: 2 per 1000 ms, set back an hour at 500 ms, the next 2 start at 1000 ms', async () => {
+    const limiter = new RateLimiter({ limit: 2, interval: 1000 });
+    let started = 0;
+    for (let i = 0; i < 4; i++) void limiter.acquire().then(() => started++);
+    await vi.advanceTimersByTimeAsync(500);
+    vi.setSystemTime(Date.now() - 3_600_000);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(started).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(started).toBe(4);
+  });
+
+  for (const toFake of [
+    ['setTimeout', 'clearTimeout'],
+    ['setTimeout', 'clearTimeout', 'performance'],
+  ] as const) {
+    it(`faking ${toFake.join(', ')} (not Date): the timers drive it, at the rate, and runAllTimers ends`, async () => {
+      vi.useRealTimers();
+      vi.useFakeTimers({ toFake: [...toFake] });
+      const limiter = new RateLimiter({ limit: 5, interval: 1000 });
+      const started: number[] = [];
+      const t0 = Date.now(); // real here
+      for (let i = 0; i < 20; i++) void limiter.acquire().then(() => started.push(i));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(started).toHaveLength(5);
+      await vi.advanceTimersByTimeAsync(2001);
+      expect(started).toHaveLength(20);
+      const more = acquireTimes(limiter, 6, 0);
+      await vi.runAllTimersAsync(); // rejects after 10,000 timers if the limiter's timer re-arms for ever
+      expect(more.filter((t) => t !== undefined)).toHaveLength(6);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(1000); // fake time passed, not real: nothing waited for the clock
+    });
+  }
+
+  it('a frozen Date with real timers (faking Date alone) still lets waiters through, at the rate', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const limiter = new RateLimiter({ limit: 2, interval: 20 });
+    const times: number[] = [];
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) => limiter.acquire().then(() => (times[i] = performance.now() - t0))),
+    );
+    for (let i = 2; i < 6; i++) expect((times[i] as number) - (times[i - 2] as number)).toBeGreaterThanOrEqual(20);
+  });
+
+  it('Date set without fake timers (vi.setSystemTime alone) freezes it: waiters still get through', async () => {
+    vi.useRealTimers();
+    vi.setSystemTime(new Date('2024-01-01T00:00:00Z'));
+    const limiter = new RateLimiter({ limit: 2, interval: 20 });
+    await Promise.all(Array.from({ length: 6 }, () => limiter.acquire()));
+    expect(limiter.waiting).toBe(0);
+  });
+
+  it('faking Date but not performance: never early, at most 1 ms late once, then on time', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const times = acquireTimes(new RateLimiter({ limit: 2, interval: 100 }), 8, Date.now());
+    await vi.advanceTimersByTimeAsync(400);
+    const late = times.map((t, i) => t - Math.floor(i / 2) * 100);
+    expect(Math.min(...late)).toBe(0);
+    expect(Math.max(...late)).toBeLessThanOrEqual(1);
+    expect(times.slice(4)).toEqual([
+      (times[2] as number) + 100,
+      (times[3] as number) + 100,
+      (times[2] as number) + 200,
+      (times[3] as number) + 200,
+    ]);
+    const fast = new RateLimiter({ limit: 1, interval: 2 });
+    let n = 0;
+    for (let i = 0; i < 20; i++) void fast.acquire().then(() => n++);
+    await vi.advanceTimersByTimeAsync(39);
+    expect(n).toBeGreaterThanOrEqual(19);
+  });
+});
+
 describe('RateLimiter and a clock that goes back', () => {
   it('a system clock set back an hour does not hold starts until it catches up; the rate still holds', async () => {
     const limiter = new RateLimiter({ limit: 2, interval: 1000 });
