@@ -1,4 +1,5 @@
 import { CancelledError, HttpError } from './errors.js';
+import { anySignal } from './signals.js';
 import type { TaskContext } from './task.js';
 import { now } from './time.js';
 import { checkObject, checkOneOf, checkOptions, describe } from './validate.js';
@@ -107,13 +108,11 @@ export function fetchTask<T, P extends FetchParse>(
     const own = [init?.signal, input instanceof Request ? input.signal : undefined].filter(
       (s): s is AbortSignal => s != null,
     );
+    const joined = own.length > 0 ? anySignal([...own, signal]) : undefined;
     try {
       // A Request is sent as a copy, so that a retry can send its body again.
       const request = input instanceof Request ? input.clone() : input;
-      const response = await globalThis.fetch(request, {
-        ...init,
-        signal: own.length > 0 ? AbortSignal.any([...own, signal]) : signal,
-      });
+      const response = await globalThis.fetch(request, { ...init, signal: joined?.signal ?? signal });
       if (!response.ok) {
         throw new HttpError({
           status: response.status,
@@ -135,6 +134,8 @@ export function fetchTask<T, P extends FetchParse>(
         throw new CancelledError('fetch aborted by its signal', { cause: aborted.reason });
       }
       throw error;
+    } finally {
+      joined?.release();
     }
   };
 }

@@ -4,6 +4,7 @@ import type { AsyncFuture, FutureState } from './future.js';
 import { mapAll } from './map.js';
 import { Notifier } from './notify.js';
 import type { MapOptions } from './options.js';
+import { anySignal } from './signals.js';
 import type { MapFn, Task } from './task.js';
 import { now } from './time.js';
 import { checkFunction } from './validate.js';
@@ -108,6 +109,8 @@ export class MapRun<I, R> {
   private readonly notifier = new Notifier();
   private readonly controller = new AbortController();
   private unsubscribe: (() => void) | undefined;
+  /** drops the listeners joining `options.signal` to the run's own (where `AbortSignal.any` is missing) */
+  private release: (() => void) | undefined;
   private promise: Promise<R[]> | undefined;
 
   constructor(
@@ -128,9 +131,12 @@ export class MapRun<I, R> {
       return this.refuse('error', new ExecutorShutdownError('executor is shut down: cannot start a map run'));
     }
     const external = this.options.signal;
-    const signal =
-      external === undefined ? this.controller.signal : AbortSignal.any([external, this.controller.signal]);
-    const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal });
+    const joined = external === undefined ? undefined : anySignal([external, this.controller.signal]);
+    this.release = joined?.release;
+    const p = this.executor.prepare(this.fn, this.source, {
+      ...this.options,
+      signal: joined?.signal ?? this.controller.signal,
+    });
     p.observe = (index, item, future) => {
       this.items[index] = item as I;
       this.futures[index] = future;
@@ -210,6 +216,7 @@ export class MapRun<I, R> {
     this.finishedAt = now();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.release?.();
     this.changed();
   }
 

@@ -47,3 +47,26 @@ export class SignalWatch {
     return this.watches.size;
   }
 }
+
+/**
+ * A signal that aborts, with its reason, when the first of `signals` does: `AbortSignal.any`, or where
+ * the runtime lacks it (Safari before 17.4, Firefox before 124, Chrome before 116) a controller that
+ * listens to each. `release()` drops those listeners once the joined signal is no longer needed
+ * (`AbortSignal.any` holds nothing that needs it).
+ */
+export function anySignal(signals: AbortSignal[]): { signal: AbortSignal; release: () => void } {
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  if (typeof any === 'function') return { signal: any.call(AbortSignal, signals), release: () => {} };
+  const controller = new AbortController();
+  const release = () => {
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  };
+  const onAbort = (event: Event) => {
+    release();
+    controller.abort((event.target as AbortSignal).reason);
+  };
+  const aborted = signals.find((s) => s.aborted);
+  if (aborted !== undefined) controller.abort(aborted.reason);
+  else for (const s of signals) s.addEventListener('abort', onAbort);
+  return { signal: controller.signal, release };
+}

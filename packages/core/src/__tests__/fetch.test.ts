@@ -4,6 +4,7 @@
  * sockets. Delays are kept to a few ms and no wall-clock time is asserted.
  * (SPEC "Utilities", "Errors"; issue 3 "Fetch".)
  */
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -515,6 +516,42 @@ describe('the task’s signal reaches fetch', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  describe('where the runtime has no AbortSignal.any (Safari before 17.4, Firefox before 124)', () => {
+    const any = AbortSignal.any;
+    beforeAll(() => {
+      // @ts-expect-error a runtime without it
+      delete AbortSignal.any;
+    });
+    afterAll(() => {
+      AbortSignal.any = any;
+    });
+
+    it('init.signal and a Request’s signal still abort the request, as a cancellation', async () => {
+      const arrived = [srv.received('/slow/own-1'), srv.received('/slow/request-1')];
+      const abandoned = [srv.abandoned('/slow/own-1'), srv.abandoned('/slow/request-1')];
+      await abortedByCaller(
+        (signal) => fetchTask(`${srv.url}/slow/own-1?ms=30000`, { signal }),
+        () => arrived[0] as Promise<void>,
+      );
+      await abortedByCaller(
+        (signal) => fetchTask(new Request(`${srv.url}/slow/request-1?ms=30000`, { signal })),
+        () => arrived[1] as Promise<void>,
+        { retries: 2 },
+      );
+      await Promise.all(abandoned);
+    });
+
+    it('a request that ends leaves no listener on the caller’s signal', async () => {
+      const controller = new AbortController();
+      const task = fetchTask<{ slow: boolean }>(`${srv.url}/slow/done?ms=1`, { signal: controller.signal });
+      expect(await executor.submit(task)).toEqual({ slow: true, ms: 1 });
+      expect(
+        await rejection(executor.submit(fetchTask(`${srv.url}/status/500`, { signal: controller.signal }))),
+      ).toBeInstanceOf(HttpError);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
   });
 
   it('a map over URLs, cancelled by its signal, aborts every request in flight', async () => {

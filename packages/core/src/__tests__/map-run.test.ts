@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AsyncExecutor, CancelledError, ExecutorShutdownError, MapRun } from '../index.js';
 
@@ -168,5 +169,29 @@ describe('MapRun', () => {
     expect(run.getSnapshot()).toMatchObject({ status: 'cancelled', progress: { done: 0, queued: 0 } });
     expect(run.getSnapshot().error).toBeInstanceOf(CancelledError);
     expect(executor.getSnapshot().submitted).toBe(0);
+  });
+
+  it('options.signal cancels the run where the runtime has no AbortSignal.any, and an ended run leaves no listener on it', async () => {
+    const any = AbortSignal.any;
+    // @ts-expect-error a runtime without it (Safari before 17.4, Firefox before 124)
+    delete AbortSignal.any;
+    try {
+      const executor = new AsyncExecutor();
+      const controller = new AbortController();
+      const aborted = new MapRun(executor, (_: number, { signal }) => sleep(1_000).then(() => signal.aborted), [1, 2], {
+        signal: controller.signal,
+      });
+      const started = aborted.start();
+      controller.abort(new Error('left the page'));
+      await expect(started).rejects.toBeInstanceOf(CancelledError);
+      expect(aborted.getSnapshot().status).toBe('cancelled');
+
+      const kept = new AbortController();
+      const done = new MapRun(executor, (x: number) => x * 2, [1, 2], { signal: kept.signal });
+      await expect(done.start()).resolves.toEqual([2, 4]);
+      expect(getEventListeners(kept.signal, 'abort')).toHaveLength(0);
+    } finally {
+      AbortSignal.any = any;
+    }
   });
 });
