@@ -860,13 +860,16 @@ export class AsyncExecutor implements AsyncDisposable {
     if (limiter === undefined || this.tokenTimer !== undefined || this.isShutdown || !this.notifier.listening) return;
     const wait = limiter.untilMore();
     if (wait === undefined) return;
-    this.tokenTimer = setTimer(() => {
-      this.tokenTimer = undefined;
-      this.notifier.notify();
-      this.watchTokens();
-    }, wait);
     // Only news for a display: in Node it does not keep an idle process alive (a subscriber left behind).
-    (this.tokenTimer as { unref?: () => void }).unref?.();
+    this.tokenTimer = setTimer(
+      () => {
+        this.tokenTimer = undefined;
+        this.notifier.notify();
+        this.watchTokens();
+      },
+      wait,
+      true,
+    );
   }
 
   private stopWatchingTokens(): void {

@@ -14,8 +14,14 @@ class LongTimer {
 
 export type TimerHandle = ReturnType<typeof globalThis.setTimeout> | LongTimer;
 
-export function setTimer(fn: () => void, ms: number): TimerHandle {
-  if (ms <= MAX_DELAY) return globalThis.setTimeout(fn, ms);
+/** `unref`: in Node the timer (each link of a long one) does not keep an idle process alive. */
+export function setTimer(fn: () => void, ms: number, unref = false): TimerHandle {
+  const start = (f: () => void, delay: number) => {
+    const id = globalThis.setTimeout(f, delay);
+    if (unref) (id as { unref?: () => void }).unref?.();
+    return id;
+  };
+  if (ms <= MAX_DELAY) return start(fn, ms);
   const timer = new LongTimer();
   if (ms === Number.POSITIVE_INFINITY) return timer;
   // Counted in steps rather than read from the clock: fake timers that fake setTimeout alone work too.
@@ -23,7 +29,7 @@ export function setTimer(fn: () => void, ms: number): TimerHandle {
   const arm = () => {
     const step = Math.min(left, MAX_DELAY);
     left -= step;
-    timer.id = globalThis.setTimeout(left > 0 ? arm : fn, step);
+    timer.id = start(left > 0 ? arm : fn, step);
   };
   arm();
   return timer;

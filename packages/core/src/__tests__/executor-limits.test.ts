@@ -340,6 +340,21 @@ describe('executor rateLimit', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('in Node the tokens timer never keeps the process alive, however long the interval (a chain of timers past 2³¹ ms)', async () => {
+    vi.useRealTimers();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    for (const interval of [60_000, 2 ** 31 + 1000]) {
+      const executor = new AsyncExecutor({ rateLimit: { limit: 1, interval } });
+      const unsubscribe = executor.subscribe(() => {});
+      await executor.submit(() => 1);
+      expect(executor.getSnapshot().rateLimit?.tokens).toBe(0); // arms the timer for the next token
+      expect(timers()).toBe(before);
+      unsubscribe();
+      await executor.shutdown();
+    }
+  });
+
   it('tokens taken through a shared limiter by another executor: a subscriber shown them gone hears them come back', async () => {
     const shared = new RateLimiter({ limit: 2, interval: 1000 });
     const a = new AsyncExecutor({ rateLimit: shared });
