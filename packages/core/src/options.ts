@@ -13,11 +13,11 @@ export interface TaskOptions {
   retryDelay?: number | undefined;
   /** Factor applied to the delay after each attempt. @default 2 */
   backoff?: number | undefined;
-  /** Upper bound of any retry wait (including one asked by `Retry-After`), in ms. @default 30000 */
+  /** Upper bound of the backoff wait, in ms (a longer `Retry-After` is still waited for in full). @default 30000 */
   maxRetryDelay?: number | undefined;
   /** Randomisation of the retry wait. @default 'full' */
   jitter?: Jitter | undefined;
-  /** Which failures are retried. @default every error but CancelledError, InvalidStateError and HTTP 4xx other than 408/429 */
+  /** Which failures are retried. @default every error but CancelledError, a whole call's TimeoutError and HTTP 4xx other than 408/429 */
   retryIf?: RetryIf | undefined;
   /** Limit of one attempt, in ms; on expiry the attempt's signal aborts with `TimeoutError` and the attempt fails (retryable). @default none */
   timeout?: number | undefined;

@@ -1,4 +1,4 @@
-import { CancelledError, HttpError, InvalidStateError, TimeoutError } from './errors.js';
+import { CancelledError, HttpError, TimeoutError } from './errors.js';
 
 /** How a retry delay is randomised: `'full'` uniform in 0..delay, `'equal'` delay/2 + uniform 0..delay/2, `'none'` exact. */
 export type Jitter = 'full' | 'equal' | 'none';
@@ -17,13 +17,12 @@ export interface RetryPolicy {
 }
 
 /**
- * The default {@link RetryIf}: retry everything except a cancellation, a
- * misuse (`InvalidStateError`), the `TimeoutError` of a whole call (an
- * attempt's own `timeout` is retried), and an HTTP 4xx other than 408 and
- * 429, which a second try would only repeat.
+ * The default {@link RetryIf}: retry everything except a cancellation, the
+ * `TimeoutError` of a whole call (an attempt's own `timeout` is retried), and
+ * an HTTP 4xx other than 408 and 429, which a second try would only repeat.
  */
 export function defaultRetryIf(error: unknown): boolean {
-  if (error instanceof CancelledError || error instanceof InvalidStateError) return false;
+  if (error instanceof CancelledError) return false;
   if (error instanceof TimeoutError) return error.retryable;
   if (error instanceof HttpError) {
     const s = error.status;
@@ -42,8 +41,8 @@ function retryAfterOf(error: unknown): number | undefined {
 /**
  * The wait before the attempt after `attempt` (1-based, the one that failed):
  * `retryDelay × backoff^(attempt-1)`, capped by `maxRetryDelay`, jittered,
- * and never shorter than the error's `retryAfterMs` (itself capped by
- * `maxRetryDelay`).
+ * and never shorter than the error's `retryAfterMs`, whatever `maxRetryDelay`
+ * says: the server said when (a `retryIf` can refuse a wait too long).
  */
 export function retryDelayFor(policy: RetryPolicy, attempt: number, error: unknown, random = Math.random): number {
   // retryDelay 0 stays 0 however many attempts (0 × backoff^n would be NaN once backoff^n overflows to Infinity)
@@ -53,6 +52,6 @@ export function retryDelayFor(policy: RetryPolicy, attempt: number, error: unkno
   if (policy.jitter === 'full') delay = random() * base;
   else if (policy.jitter === 'equal') delay = base / 2 + (random() * base) / 2;
   const after = retryAfterOf(error);
-  if (after !== undefined) delay = Math.max(delay, Math.min(after, policy.maxRetryDelay));
+  if (after !== undefined) delay = Math.max(delay, after);
   return Math.round(delay);
 }

@@ -14,6 +14,7 @@ import {
   InvalidStateError,
   type Jitter,
   retryDelayFor,
+  type TaskContext,
   type TaskEvent,
   TimeoutError,
 } from '../index.js';
@@ -323,10 +324,10 @@ describe('retryIf', () => {
     for (const status of [408, 429, 500, 502, 503, 504, 301]) expect(defaultRetryIf(http(status))).toBe(true);
   });
 
-  it('defaultRetryIf: skips CancelledError, InvalidStateError, a whole-call TimeoutError and every other 4xx', () => {
+  it('defaultRetryIf: skips CancelledError, a whole-call TimeoutError and every other 4xx — nothing else', () => {
     expect(defaultRetryIf(new CancelledError())).toBe(false);
     expect(defaultRetryIf(new TimeoutError('the whole call'))).toBe(false);
-    expect(defaultRetryIf(new InvalidStateError('bad'))).toBe(false);
+    expect(defaultRetryIf(new InvalidStateError('bad'))).toBe(true); // not in the contract's list
     for (const status of [400, 401, 403, 404, 405, 409, 410, 422, 499])
       expect(defaultRetryIf(http(status))).toBe(false);
   });
@@ -335,7 +336,7 @@ describe('retryIf', () => {
     ['HttpError 404', 1, () => http(404)],
     ['HttpError 400', 1, () => http(400)],
     ['CancelledError', 1, () => new CancelledError('self')],
-    ['InvalidStateError', 1, () => new InvalidStateError('misuse')],
+    ['InvalidStateError', 4, () => new InvalidStateError('misuse')],
     ['HttpError 429', 4, () => http(429)],
     ['HttpError 408', 4, () => http(408)],
     ['HttpError 503', 4, () => http(503)],
@@ -406,7 +407,7 @@ describe('retryAfterMs', () => {
     expect(times).toEqual([0, 400]);
   });
 
-  it('retryAfterMs is capped by maxRetryDelay', async () => {
+  it('retryAfterMs is waited for in full, past maxRetryDelay (which caps the backoff only)', async () => {
     const executor = new AsyncExecutor();
     const list = events(executor);
     const times: number[] = [];
@@ -420,24 +421,30 @@ describe('retryAfterMs', () => {
     );
     await vi.runAllTimersAsync();
     await future;
-    expect(times).toEqual([0, 2000]);
-    expect(list.find((e) => e.type === 'retry')?.delayMs).toBe(2000);
+    expect(times).toEqual([0, 3_600_000]);
+    expect(list.find((e) => e.type === 'retry')?.delayMs).toBe(3_600_000);
   });
 
-  it('the default maxRetryDelay (30 s) caps a huge Retry-After', async () => {
+  it('a Retry-After of a day waits a day; a retryIf can refuse so long a wait instead', async () => {
     const executor = new AsyncExecutor();
     const times: number[] = [];
-    const future = executor.submit(
-      ({ attempt }) => {
-        times.push(Date.now());
-        if (attempt === 1) throw http(429, 86_400_000);
-        return 'ok';
-      },
-      { retries: 1 },
-    );
+    const task = ({ attempt }: TaskContext) => {
+      times.push(Date.now());
+      if (attempt === 1) throw http(429, 86_400_000);
+      return 'ok';
+    };
+    const future = executor.submit(task, { retries: 1 });
     await vi.runAllTimersAsync();
     await future;
-    expect(times).toEqual([0, 30_000]);
+    expect(times).toEqual([0, 86_400_000]);
+
+    times.length = 0;
+    const refused = executor.submit(task, {
+      retries: 1,
+      retryIf: (error) => !(error instanceof HttpError && (error.retryAfterMs ?? 0) > 60_000),
+    });
+    await expect(refused).rejects.toMatchObject({ status: 429 });
+    expect(times).toEqual([86_400_000]);
   });
 });
 
