@@ -784,10 +784,9 @@ export class AsyncExecutor implements AsyncDisposable {
     if (task._opts.signal !== undefined) this.signals.delete(task._opts.signal, task);
     task._fn = undefined;
     // Settled first: what the releases below wake (a semaphore waiter drains the queue) must not start this task.
-    task._settle(state, outcome);
-    if (permit) task._opts.semaphore?.release();
-    // A queued task may have been the one woken for a free place in its map's limit: pass the wake-up on.
-    if (group !== undefined && from === 'queued') this.unpark(group);
+    task._state = state;
+    task._outcome = outcome;
+    // Heard before the done callbacks act on it (a map cancelling its other items on a failure).
     if (this.events.listening) {
       const attempt = task._ctx; // the worker of the last attempt that ran, if any ran
       this.emit(
@@ -797,6 +796,10 @@ export class AsyncExecutor implements AsyncDisposable {
         state === 'succeeded' ? undefined : outcome,
       );
     }
+    task._runCallbacks();
+    if (permit) task._opts.semaphore?.release();
+    // A queued task may have been the one woken for a free place in its map's limit: pass the wake-up on.
+    if (group !== undefined && from === 'queued') this.unpark(group);
     this.changed();
     this.wakeIdle();
   }

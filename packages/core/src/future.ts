@@ -135,10 +135,14 @@ export class AsyncFuture<T> implements PromiseLike<T> {
    */
   result(options?: ResultOptions): Promise<T> {
     if (options === undefined) return this.promise();
-    checkOptions('options', options, RESULT_KEYS);
+    try {
+      checkOptions('options', options, RESULT_KEYS);
+      if (options.timeout !== undefined) checkDelay('timeout', options.timeout);
+      if (options.signal !== undefined) checkSignal('signal', options.signal);
+    } catch (error) {
+      return Promise.reject(error); // as from every method that returns a promise: bad input rejects
+    }
     const { timeout, signal } = options;
-    if (timeout !== undefined) checkDelay('timeout', timeout);
-    if (signal !== undefined) checkSignal('signal', signal);
     if (this.done() || (timeout === undefined && signal === undefined)) return this.promise();
     if (signal?.aborted) return Promise.reject(new CancelledError('result() wait aborted', { cause: signal.reason }));
     return new Promise<T>((resolve, reject) => {
@@ -217,13 +221,17 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     if (this.done()) return false;
     this._state = state;
     this._outcome = outcome;
-    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
-    if (cbs !== undefined) {
-      this._callbacks = undefined;
-      if (Array.isArray(cbs)) for (const cb of cbs) notify(cb, this);
-      else notify(cbs, this);
-    }
+    this._runCallbacks();
     return true;
+  }
+
+  /** @internal once settled: call the done callbacks, once each */
+  _runCallbacks(): void {
+    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
+    if (cbs === undefined) return;
+    this._callbacks = undefined;
+    if (Array.isArray(cbs)) for (const cb of cbs) notify(cb, this);
+    else notify(cbs, this);
   }
 
   /** @internal for messages: `"user 7"` or `#12` */

@@ -6,7 +6,17 @@ import { RateLimiter } from '../rate-limiter.js';
 import { Semaphore } from '../semaphore.js';
 import type { ExecutorSnapshot, TaskEvent } from '../snapshot.js';
 import type { TaskContext } from '../task.js';
-import { abortListeners, deferred, flush, Gauge, outcome, rejection, sleep, useFakeTimers } from './test-utils.js';
+import {
+  abortListeners,
+  deferred,
+  flush,
+  Gauge,
+  outcome,
+  rejection,
+  sleep,
+  useFakeTimers,
+  withTime,
+} from './test-utils.js';
 
 useFakeTimers();
 
@@ -775,6 +785,32 @@ describe('onEvent', () => {
     expect(types(events.get(waiting.id))).toEqual(['queued', 'cancelled']);
     expect(events.get(waiting.id)?.[1]?.error).toBeInstanceOf(CancelledError);
     expect(types(events.get(running.id))).toEqual(['queued', 'started', 'cancelled']);
+  });
+
+  it('a task’s end is heard before what its done callbacks do about it', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 3 });
+    const seen: string[] = [];
+    executor.onEvent((e) => seen.push(`${e.type} ${e.taskId}`));
+    // A map cancels its other items when one fails: the failure first, then the cancellations.
+    const mapped = executor.map(
+      async (x: number, { signal }) => {
+        await sleep(x === 0 ? 5 : 100, signal);
+        throw new Error(`item ${x}`);
+      },
+      [0, 1, 2],
+    );
+    await expect(withTime(mapped)).rejects.toThrow('item 0');
+    const ends = seen.filter((s) => s.startsWith('failed') || s.startsWith('cancelled')).map((s) => s.split(' ')[0]);
+    expect(ends).toEqual(['failed', 'cancelled', 'cancelled']);
+    // A task submitted from a done callback is queued after the end of the task it follows.
+    seen.length = 0;
+    const first = executor.submit(() => 1);
+    let next = -1;
+    first.addDoneCallback(() => {
+      next = executor.submit(() => 2).id;
+    });
+    await executor.onIdle();
+    expect(seen.indexOf(`succeeded ${first.id}`)).toBeLessThan(seen.indexOf(`queued ${next}`));
   });
 
   it('stops after unsubscribe, and a throwing listener is reported', async () => {
