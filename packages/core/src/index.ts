@@ -25,6 +25,7 @@ export {
   idleMapRunSnapshot,
   MapRun,
   type MapRunProgress,
+  type MapRunResult,
   type MapRunSnapshot,
   type MapRunStatus,
 } from './map-run.js';
@@ -36,7 +37,7 @@ export {
   type TaskOptions,
 } from './options.js';
 export { RateLimiter, type RateLimiterOptions, type RateLimitOptions } from './rate-limiter.js';
-export { defaultRetryIf, type Jitter, type RetryIf, retryDelayFor } from './retry.js';
+export { defaultRetryIf, type Jitter, type RetryIf, type RetryPolicy, retryDelayFor } from './retry.js';
 export { Semaphore } from './semaphore.js';
 export type { ExecutorSnapshot, TaskEvent, TaskEventType, WorkerState } from './snapshot.js';
 export type { MapFn, TaskContext, TaskFn } from './task.js';

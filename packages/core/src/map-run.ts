@@ -34,14 +34,14 @@ export interface CompletedItem<I, R> {
   readonly at: number;
 }
 
-/** The observable state of a {@link MapRun}: immutable, replaced on change. */
-export interface MapRunSnapshot<I, R> {
+/** The observable state of a {@link MapRun}: immutable, replaced on change. `Result`: what `results` holds (`R | Error` with `returnExceptions`). */
+export interface MapRunSnapshot<I, R, Result = R> {
   readonly status: MapRunStatus;
   /**
    * `results[i]` is set as soon as item `i` succeeds (holes until then; the array reaches as far as
    * the highest item finished). With `returnExceptions`, `results[i]` also holds what `errors[i]` holds, as `map` puts it.
    */
-  readonly results: readonly (R | undefined)[];
+  readonly results: readonly (Result | undefined)[];
   /** `errors[i]` is set when item `i` failed (after its retries) or was cancelled. */
   readonly errors: readonly unknown[];
   /** `attempts[i]`: attempts started for item `i` so far. */
@@ -93,7 +93,10 @@ export function idleMapRunSnapshot<I, R>(total = 0): MapRunSnapshot<I, R> {
  * run.subscribe(() => render(run.getSnapshot().progress));
  * run.start();
  */
-export class MapRun<I, R> {
+/** A run's results with options `O`: `R`, or `R | Error` unless `returnExceptions` is known to be `false` (as `map` types them). */
+export type MapRunResult<R, O> = O extends MapOptions & { returnExceptions?: false | undefined } ? R : R | Error;
+
+export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: false | undefined }> {
   private status: MapRunStatus = 'idle';
   private readonly items: I[] = [];
   private readonly futures: AsyncFuture<unknown>[] = [];
@@ -111,13 +114,13 @@ export class MapRun<I, R> {
   private unsubscribe: (() => void) | undefined;
   /** drops the listeners joining `options.signal` to the run's own (where `AbortSignal.any` is missing) */
   private release: (() => void) | undefined;
-  private promise: Promise<R[]> | undefined;
+  private promise: Promise<MapRunResult<R, O>[]> | undefined;
 
   constructor(
     private readonly executor: AsyncExecutor,
     private readonly fn: MapFn<I, R>,
     private readonly source: Iterable<I> | AsyncIterable<I>,
-    private readonly options: MapOptions = {},
+    private readonly options: O = {} as O,
   ) {
     checkFunction('fn', fn);
     this.total = Array.isArray(source) ? source.length : 0;
@@ -125,7 +128,7 @@ export class MapRun<I, R> {
   }
 
   /** Start the run (once; later calls return the same promise). The promise never rejects unhandled: a failure also shows in the snapshot. */
-  start(): Promise<R[]> {
+  start(): Promise<MapRunResult<R, O>[]> {
     if (this.promise !== undefined) return this.promise;
     if (this.executor.getSnapshot().shutdown) {
       return this.refuse('error', new ExecutorShutdownError('executor is shut down: cannot start a map run'));
@@ -147,7 +150,7 @@ export class MapRun<I, R> {
     this.status = 'running';
     this.startedAt = now();
     this.unsubscribe = this.executor.subscribe(this.changed);
-    const promise = mapAll(p) as Promise<R[]>;
+    const promise = mapAll(p) as Promise<MapRunResult<R, O>[]>;
     promise.then(
       () => this.finish('success', undefined),
       (error: unknown) => this.finish(error instanceof CancelledError ? 'cancelled' : 'error', error),
@@ -166,7 +169,7 @@ export class MapRun<I, R> {
   }
 
   /** End the run before it starts, as `status` with `error`: `start()` returns the rejection, handled. */
-  private refuse(status: MapRunStatus, error: unknown): Promise<R[]> {
+  private refuse(status: MapRunStatus, error: unknown): Promise<MapRunResult<R, O>[]> {
     this.promise = Promise.reject(error);
     this.promise.catch(() => {});
     this.status = 'running';
@@ -178,12 +181,12 @@ export class MapRun<I, R> {
   readonly subscribe = (listener: () => void): (() => void) => this.notifier.subscribe(listener);
 
   /** Bound. The same object until something changes. */
-  readonly getSnapshot = (): MapRunSnapshot<I, R> => {
+  readonly getSnapshot = (): MapRunSnapshot<I, R, MapRunResult<R, O>> => {
     if (this.dirty) {
       this.dirty = false;
       this.snapshot = this.build();
     }
-    return this.snapshot;
+    return this.snapshot as MapRunSnapshot<I, R, MapRunResult<R, O>>;
   };
 
   /** Listeners attached now. */

@@ -3,7 +3,8 @@
 /** A `subscribe` function as `useSyncExternalStore` takes it. */
 export type Subscribe = (listener: () => void) => () => void;
 
-type NotifyFunction = (callback: () => void) => void;
+/** What {@link setNotifyFunction} takes: calls `callback` (wrapped, e.g. in `act`). */
+export type NotifyFunction = (callback: () => void) => void;
 
 let notifyFunction: NotifyFunction = (callback) => callback();
 

@@ -1,7 +1,7 @@
 'use client';
 
 export { ExecutorProvider, type ExecutorProviderProps, useExecutorContext } from './context.js';
-export { setNotifyFunction } from './frame-scheduler.js';
+export { type NotifyFunction, setNotifyFunction } from './frame-scheduler.js';
 export { type UseAsCompletedResult, useAsCompleted } from './use-as-completed.js';
 export { type UseExecutorOptions, type UseExecutorResult, useExecutor } from './use-executor.js';
 export { type UseMapResult, useMap } from './use-map.js';

@@ -31,8 +31,8 @@ export interface UseMapOptions extends MapOptions {
 export type UseMapFn<I, R> = (item: I, ctx: TaskContext) => R;
 
 interface Entry<I, R> {
-  readonly run: MapRun<I, R>;
-  readonly idle: MapRunSnapshot<I, R>;
+  readonly run: MapRun<I, R, MapOptions>;
+  readonly idle: MapRunSnapshot<I, R, R | Error>;
   readonly executor: AsyncExecutor;
   readonly identity: unknown;
   readonly generation: number;

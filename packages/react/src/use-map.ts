@@ -61,7 +61,7 @@ export function useMap<I, R>(
   fn: UseMapFn<I, R>,
   items: Iterable<I> | AsyncIterable<I>,
   options: UseMapOptions = {},
-): UseMapResult<Awaited<R>> {
+): UseMapResult<Awaited<R> | Error> {
   const { snapshot, cancel, restart } = useMapRun(fn, items, options);
   const { status, results, errors, progress, attempts, error } = snapshot;
   return { status, results, errors, progress, attempts, error, cancel, restart };

@@ -9,6 +9,7 @@ import {
   parallelFilter,
   parallelMap,
 } from '../helpers.js';
+import { MapRun, type MapRunResult, type RetryPolicy, retryDelayFor } from '../index.js';
 import type { MapOptions } from '../options.js';
 import type { RateLimiterOptions, RateLimitOptions } from '../rate-limiter.js';
 import type { ExecutorSnapshot } from '../snapshot.js';
@@ -108,6 +109,24 @@ describe('map, mapIter, filter', () => {
     expectTypeOf(executor.map(work, [1], plain)).toEqualTypeOf<Promise<number[]>>();
     expectTypeOf(executor.map(work, [1], { returnExceptions: false })).toEqualTypeOf<Promise<number[]>>();
     expectTypeOf(executor.map(work, [1], { returnExceptions: undefined })).toEqualTypeOf<Promise<number[]>>();
+  });
+
+  it('MapRun types its results the same way (its snapshot and start())', () => {
+    const work = async (x: number) => x;
+    const variable: MapOptions = { retries: 2 };
+    const plainRun = new MapRun(executor, work, [1]);
+    expectTypeOf(plainRun.start()).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(plainRun.getSnapshot().results).toEqualTypeOf<readonly (number | undefined)[]>();
+    expectTypeOf(new MapRun(executor, work, [1], { retries: 2 }).start()).toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf(new MapRun(executor, work, [1], { returnExceptions: false }).start()).toEqualTypeOf<
+      Promise<number[]>
+    >();
+    const withErrors = new MapRun(executor, work, [1], { returnExceptions: true });
+    expectTypeOf(withErrors.start()).toEqualTypeOf<Promise<(number | Error)[]>>();
+    expectTypeOf(withErrors.getSnapshot().results).toEqualTypeOf<readonly (number | Error | undefined)[]>();
+    // a completed item's value is a value: a failed one has `error` instead
+    expectTypeOf(withErrors.getSnapshot().completed[0]?.value).toEqualTypeOf<number | undefined>();
+    expectTypeOf(new MapRun(executor, work, [1], variable).start()).toEqualTypeOf<Promise<(number | Error)[]>>();
   });
 
   it('an optional options argument passes through (typed MapOptions | undefined)', () => {
@@ -308,5 +327,12 @@ describe('helpers', () => {
 
   it('the rate limiter options type goes by both names', () => {
     expectTypeOf<RateLimiterOptions>().toEqualTypeOf<RateLimitOptions>();
+  });
+});
+
+describe('exported names', () => {
+  it('the parameter and result types of exported functions and classes have exported names', () => {
+    expectTypeOf(retryDelayFor).parameter(0).toEqualTypeOf<RetryPolicy>();
+    expectTypeOf<MapRunResult<number, { returnExceptions: true }>>().toEqualTypeOf<number | Error>();
   });
 });

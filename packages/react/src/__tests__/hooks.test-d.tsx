@@ -8,7 +8,16 @@ import type {
 } from '@fanout/core';
 import { type QueryFunction, type QueryFunctionContext, useQueries, useQuery } from '@tanstack/react-query';
 import { describe, expectTypeOf, it } from 'vitest';
-import { type UseMapOptions, type UseMapResult, useAsCompleted, useExecutor, useMap, withExecutor } from '../index.js';
+import {
+  type NotifyFunction,
+  setNotifyFunction,
+  type UseMapOptions,
+  type UseMapResult,
+  useAsCompleted,
+  useExecutor,
+  useMap,
+  withExecutor,
+} from '../index.js';
 
 declare const executor: AsyncExecutor;
 interface User {
@@ -128,5 +137,11 @@ describe('withExecutor types', () => {
     expectTypeOf(fn).returns.toEqualTypeOf<number | Promise<number>>();
     // @ts-expect-error the signal comes from Query
     withExecutor(executor, () => 1, { signal: new AbortController().signal });
+  });
+});
+
+describe('exported names', () => {
+  it('every parameter type of an exported function has an exported name', () => {
+    expectTypeOf(setNotifyFunction).parameter(0).toEqualTypeOf<NotifyFunction>();
   });
 });

@@ -21,8 +21,8 @@ export function spyCore(core: typeof Core): typeof Core {
       created.executors.push(this);
     }
   }
-  class MapRun<I, R> extends core.MapRun<I, R> {
-    constructor(...args: ConstructorParameters<typeof core.MapRun<I, R>>) {
+  class MapRun<I, R, O extends Core.MapOptions> extends core.MapRun<I, R, O> {
+    constructor(...args: ConstructorParameters<typeof core.MapRun<I, R, O>>) {
       super(...args);
       created.runs.push(this as unknown as Core.MapRun<unknown, unknown>);
     }
