@@ -59,9 +59,10 @@ const RESYNC_MS = 5;
  * one monotonic base, and equals `Date.now()` where fake timers move both.
  * `Date.now()` never gets a whole millisecond ahead of that on its own: when
  * it does (fake timers that fake `Date` but not `performance`, a clock
- * stepped forward), the time is plain `Date.now()` until the two have moved
- * together for 2 ms. When it falls more than a few milliseconds behind (a
- * clock set back, a frozen `Date`), the offset is taken again.
+ * stepped forward), the time is plain `Date.now()` for as long as it keeps
+ * running ahead (checked once `performance.now()` has moved 2 ms). When it
+ * falls more than a few milliseconds behind (a clock set back, a frozen
+ * `Date`), the offset is taken again.
  */
 export function preciseNow(): number {
   const performance = globalThis.performance;
@@ -74,9 +75,14 @@ export function preciseNow(): number {
   const after = performance.now();
   monotonic = after;
   if (ahead !== undefined) {
-    if (ms - ahead.ms < 2 || Math.abs(ms - ahead.ms - (after - ahead.perf)) >= 1) return ms;
+    // Still ahead, or too soon to tell (2 ms of performance.now() since): whole milliseconds.
+    if (after - ahead.perf < 2 || ms - ahead.ms - (after - ahead.perf) >= 1) return ms;
+    // Not ahead any more: performance.now() again, on from where Date.now() was when it ran ahead.
+    offset = ahead.ms - ahead.perf;
     ahead = undefined;
-  } else if (offset !== undefined) {
+    return after + offset;
+  }
+  if (offset !== undefined) {
     const t = after + offset;
     if (ms - t >= 1) {
       ahead = { ms, perf: after };
