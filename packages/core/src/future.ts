@@ -1,4 +1,5 @@
 import { CancelledError, InvalidStateError, TimeoutError } from './errors.js';
+import { callerSignals } from './signals.js';
 import { clearTimer, setTimer } from './time.js';
 import { checkDelay, checkFunction, checkOptions, checkSignal } from './validate.js';
 
@@ -128,6 +129,16 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     else this._callbacks = [cbs, listener];
   }
 
+  /** @internal remove a listener of a pending future (a wait that gave up holds nothing) */
+  _unlisten(listener: Listener<T>): void {
+    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
+    if (cbs === listener) this._callbacks = undefined;
+    else if (Array.isArray(cbs)) {
+      const i = cbs.indexOf(listener);
+      if (i >= 0) cbs.splice(i, 1);
+    }
+  }
+
   /**
    * Wait for the result. `timeout` and `signal` bound this wait only: on
    * expiry it rejects with `TimeoutError` (or `CancelledError`) and the task
@@ -147,31 +158,31 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     if (signal?.aborted) return Promise.reject(new CancelledError('result() wait aborted', { cause: signal.reason }));
     return new Promise<T>((resolve, reject) => {
       let timer: ReturnType<typeof setTimer> | undefined;
-      const onAbort = () => {
-        cleanup();
-        reject(new CancelledError('result() wait aborted', { cause: signal?.reason }));
-      };
-      const cleanup = () => {
+      // A wait that gives up leaves nothing behind: no timer, no listener on the signal or on this future.
+      const end = () => {
         clearTimer(timer);
-        signal?.removeEventListener('abort', onAbort);
+        if (signal !== undefined) callerSignals.delete(signal, place);
+        this._unlisten(settled);
+      };
+      const place = {
+        cancel: (reason: unknown) => {
+          end();
+          reject(new CancelledError('result() wait aborted', { cause: reason }));
+        },
+      };
+      const settled = (future: AsyncFuture<T>) => {
+        end();
+        if (future._state === 'succeeded') resolve(future._outcome as T);
+        else reject(future._outcome);
       };
       if (timeout !== undefined) {
         timer = setTimer(() => {
-          cleanup();
+          end();
           reject(new TimeoutError(`result of ${this.label()} not ready after ${timeout} ms`));
         }, timeout);
       }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.promise().then(
-        (v) => {
-          cleanup();
-          resolve(v);
-        },
-        (e: unknown) => {
-          cleanup();
-          reject(e);
-        },
-      );
+      if (signal !== undefined) callerSignals.add(signal, place);
+      this._listen(settled);
     });
   }
 

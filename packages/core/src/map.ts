@@ -1,6 +1,7 @@
 import { CancelledError, ExecutorShutdownError } from './errors.js';
 import { AsyncFuture, reportError } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
+import { callerSignals } from './signals.js';
 import type { Task } from './task.js';
 import { checkBoolean, checkFunction, checkInt, describe } from './validate.js';
 
@@ -115,8 +116,8 @@ abstract class MapRun {
     const signal = p.signal;
     if (signal?.aborted) {
       this.halted = true; // pull nothing, start nothing: the run only rejects
-      queueMicrotask(() => this.abort());
-    } else signal?.addEventListener('abort', this.abort);
+      queueMicrotask(() => this.onAbort.cancel());
+    } else if (signal !== undefined) callerSignals.add(signal, this.onAbort);
   }
 
   /** How many items may be outstanding now. */
@@ -263,9 +264,12 @@ abstract class MapRun {
     this.fail(error);
   }
 
-  private readonly abort = (): void => {
-    if (this.closed) return;
-    this.fail(new CancelledError('map aborted by its signal', { cause: this.p.signal?.reason }));
+  /** What `callerSignals` calls when the run's signal aborts. */
+  private readonly onAbort = {
+    cancel: (): void => {
+      if (this.closed) return;
+      this.fail(new CancelledError('map aborted by its signal', { cause: this.p.signal?.reason }));
+    },
   };
 
   protected abstract maybeFinish(): void;
@@ -275,7 +279,7 @@ abstract class MapRun {
     if (this.closed) return;
     this.closed = true;
     this.unregister();
-    this.p.signal?.removeEventListener('abort', this.abort);
+    if (this.p.signal !== undefined) callerSignals.delete(this.p.signal, this.onAbort);
     if (this.unfinished > 0) for (const future of [...this.inFlight()]) future.cancel();
     if (!this.sourceDone) {
       this.sourceDone = true;

@@ -49,6 +49,12 @@ export class SignalWatch {
 }
 
 /**
+ * The signals of callers outside an executor's tasks — semaphore and rate-limiter waiters, `wait`,
+ * `asCompleted`, `result()` and map runs: one listener per signal, however many calls share it.
+ */
+export const callerSignals = /* @__PURE__ */ new SignalWatch();
+
+/**
  * A signal that aborts, with its reason, when the first of `signals` does: `AbortSignal.any`, or where
  * the runtime lacks it (Safari before 17.4, Firefox before 124, Chrome before 116) a controller that
  * listens to each. `release()` drops those listeners once the joined signal is no longer needed

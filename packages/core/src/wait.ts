@@ -1,5 +1,6 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { AsyncFuture } from './future.js';
+import { callerSignals } from './signals.js';
 import { clearTimer, setTimer, type TimerHandle } from './time.js';
 import { checkDelay, checkOneOf, checkOptions, checkSignal, describe } from './validate.js';
 
@@ -93,37 +94,37 @@ export function wait<F extends AsyncFuture<unknown>>(
     for (const f of all) (f.done() ? done : pending).add(f);
     return { done, pending };
   };
-  const satisfied = (f: F | undefined): boolean => {
-    if (returnWhen === WaitStrategy.FIRST_COMPLETED) return f !== undefined;
-    if (returnWhen === WaitStrategy.FIRST_EXCEPTION && f?.state === 'failed') return true;
-    for (const g of all) if (!g.done()) return false;
-    return true;
-  };
-  let early: F | undefined;
+  /** `f` settling is enough, whatever else is pending. */
+  const decides = (f: AsyncFuture<unknown>) =>
+    returnWhen === WaitStrategy.FIRST_COMPLETED ||
+    (returnWhen === WaitStrategy.FIRST_EXCEPTION && f.state === 'failed');
+  let unsettled = 0;
+  let decided = false;
   for (const f of all) {
-    if (f.done() && (returnWhen !== WaitStrategy.FIRST_EXCEPTION || f.state === 'failed')) early ??= f;
+    if (!f.done()) unsettled++;
+    else if (decides(f)) decided = true;
   }
-  if (satisfied(early) || all.size === 0) return Promise.resolve(split());
+  if (decided || unsettled === 0) return Promise.resolve(split());
   if (signal?.aborted) return Promise.reject(new CancelledError('wait aborted', { cause: signal.reason }));
   return new Promise((resolve, reject) => {
-    let finished = false;
     let timer: TimerHandle | undefined;
+    // Counted, not rescanned: each settling future costs the same however many there are.
+    const settled = (f: AsyncFuture<unknown>) => {
+      unsettled--;
+      if (unsettled === 0 || decides(f)) finish();
+    };
+    const place = { cancel: (reason: unknown) => finish(new CancelledError('wait aborted', { cause: reason })) };
+    // Once: nothing stays on the futures still pending, nor on the signal.
     const finish = (error?: unknown) => {
-      if (finished) return;
-      finished = true;
       clearTimer(timer);
-      signal?.removeEventListener('abort', onAbort);
+      if (signal !== undefined) callerSignals.delete(signal, place);
+      for (const f of all) f._unlisten(settled);
       if (error === undefined) resolve(split());
       else reject(error);
     };
-    const onAbort = () => finish(new CancelledError('wait aborted', { cause: signal?.reason }));
-    signal?.addEventListener('abort', onAbort);
+    if (signal !== undefined) callerSignals.add(signal, place);
     if (timeout !== undefined) timer = setTimer(() => finish(), timeout);
-    for (const f of all) {
-      f.addDoneCallback(() => {
-        if (!finished && satisfied(f)) finish();
-      });
-    }
+    for (const f of all) if (!f.done()) f._listen(settled);
   });
 }
 
@@ -142,7 +143,9 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
   checkWaitOptions(options, AS_COMPLETED_KEYS);
   const all = collect(futures);
   const total = all.size;
-  const ready: F[] = [];
+  /** settled, not yet yielded: from `head` on (read by index, not `shift()`, which is linear in V8 on long arrays) */
+  let ready: F[] = [];
+  let head = 0;
   let yielded = 0;
   let closed = false;
   let timedOut = false;
@@ -150,12 +153,21 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
   let waiter: { resolve: (r: IteratorResult<F>) => void; reject: (e: unknown) => void } | undefined;
   const { timeout, signal } = options;
 
-  const pendingAll: F[] = [];
-  for (const f of all) (f.done() ? ready : pendingAll).push(f);
+  const pending: F[] = [];
+  for (const f of all) (f.done() ? ready : pending).push(f);
 
+  const place = {
+    cancel: () => {
+      closed = true;
+      pump();
+    },
+  };
+  /** Nothing left to wait for (all settled, or the iterator closed): drop the timer and every listener. */
   const release = () => {
     clearTimer(timer);
-    signal?.removeEventListener('abort', onAbort);
+    if (signal !== undefined) callerSignals.delete(signal, place);
+    for (const f of pending) f._unlisten(settled);
+    pending.length = 0;
   };
   const stop = () => {
     closed = true;
@@ -164,11 +176,17 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
   const pump = () => {
     if (waiter === undefined) return;
     const w = waiter;
-    if (ready.length > 0) {
+    if (head < ready.length) {
       waiter = undefined;
       yielded++;
       if (yielded === total) stop();
-      w.resolve({ done: false, value: ready.shift() as F });
+      const f = ready[head] as F;
+      ready[head++] = undefined as never; // yielded: hold it no longer
+      if (head === ready.length) {
+        ready = [];
+        head = 0;
+      }
+      w.resolve({ done: false, value: f });
     } else if (closed || yielded === total) {
       waiter = undefined;
       const error = timedOut
@@ -184,31 +202,26 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
       } else w.resolve({ done: true, value: undefined });
     }
   };
-  const onAbort = () => {
-    closed = true;
+  const settled = (f: AsyncFuture<unknown>) => {
+    if (closed) return;
+    ready.push(f as F);
+    // All settled: the timeout and the signal can change nothing now, even if the rest is never read.
+    if (yielded + ready.length - head === total) release();
     pump();
   };
-  for (const f of pendingAll) {
-    f.addDoneCallback(() => {
-      if (closed) return;
-      ready.push(f);
-      // All settled: the timeout and the signal can change nothing now, even if the rest is never read.
-      if (yielded + ready.length === total) release();
-      pump();
-    });
-  }
+  for (const f of pending) f._listen(settled);
   if (ready.length < total) {
     if (timeout !== undefined) {
       timer = setTimer(() => {
         // Every future settled in time (some may not be consumed yet): no timeout.
-        if (closed || yielded + ready.length === total) return;
+        if (closed || yielded + ready.length - head === total) return;
         timedOut = true;
         closed = true;
         pump();
       }, timeout);
     }
     if (signal?.aborted) closed = true;
-    else signal?.addEventListener('abort', onAbort);
+    else if (signal !== undefined) callerSignals.add(signal, place);
   }
 
   const iterator: AsyncIterableIterator<F> = {
@@ -227,7 +240,8 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
     },
     return(value?: unknown) {
       stop();
-      ready.length = 0;
+      ready = [];
+      head = 0;
       yielded = total;
       const w = waiter; // a next() still waiting ends too
       waiter = undefined;

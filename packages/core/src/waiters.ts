@@ -1,5 +1,5 @@
 import { CancelledError } from './errors.js';
-import { SignalWatch } from './signals.js';
+import { callerSignals } from './signals.js';
 import { checkSignal } from './validate.js';
 
 /** A place in a {@link Semaphore}'s or {@link RateLimiter}'s queue. */
@@ -114,13 +114,10 @@ export function waitForGrant(
     };
     const waiter = enqueue(() => {
       granted = true;
-      waiting.delete(signal, place);
+      callerSignals.delete(signal, place);
       resolve();
     });
     // enqueue may grant synchronously; then there is nothing to listen for.
-    if (!granted) waiting.add(signal, place);
+    if (!granted) callerSignals.add(signal, place);
   });
 }
-
-/** The signals of every waiter: one listener per signal, however many callers wait with it. */
-const waiting = /* @__PURE__ */ new SignalWatch();

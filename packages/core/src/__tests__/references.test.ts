@@ -6,7 +6,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { TimeoutError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
+import { asCompleted, WaitStrategy, wait } from '../wait.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -89,5 +91,45 @@ describe('references', () => {
     const refs = results.map((r) => new WeakRef(r));
     results = undefined;
     for (const ref of refs) expect(await collected(ref)).toBe(true);
+  });
+
+  it('a wait() that returned holds nothing of its call on a future still pending (CPython removes its waiters too)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const forever = executor.submit(() => new Promise<never>(() => {}));
+    const [first, timedOut] = await (async () => {
+      const quick = executor.submit(async () => new Payload());
+      await wait([forever, quick], { returnWhen: WaitStrategy.FIRST_COMPLETED });
+      const other = executor.submit(() => new Payload());
+      await wait([forever, other], { timeout: 1 });
+      return [new WeakRef(quick), new WeakRef(other)];
+    })();
+    expect(await collected(first)).toBe(true);
+    expect(await collected(timedOut)).toBe(true);
+    forever.cancel();
+  });
+
+  it('an asCompleted left early holds nothing on a future still pending', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const forever = executor.submit(() => new Promise<never>(() => {}));
+    const ref = await (async () => {
+      const quick = executor.submit(() => new Payload());
+      for await (const _ of asCompleted([forever, quick])) break;
+      return new WeakRef(quick);
+    })();
+    expect(await collected(ref)).toBe(true);
+    forever.cancel();
+  });
+
+  it('a result() wait that gave up (timeout) holds nothing on the future: its signal can go', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const forever = executor.submit(() => new Promise<never>(() => {}));
+    const ref = await (async () => {
+      const signal = new AbortController().signal;
+      const error = await forever.result({ timeout: 1, signal }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      return new WeakRef(signal);
+    })();
+    expect(await collected(ref)).toBe(true);
+    forever.cancel();
   });
 });

@@ -245,6 +245,64 @@ describe('wait', () => {
   });
 });
 
+describe('wait and asCompleted at scale', () => {
+  it('wait(ALL_COMPLETED / FIRST_EXCEPTION) counts what is left: done() is asked O(n) times, not once per settle and future', async () => {
+    for (const returnWhen of [WaitStrategy.ALL_COMPLETED, WaitStrategy.FIRST_EXCEPTION]) {
+      const n = 2000;
+      const executor = new AsyncExecutor({ maxWorkers: Number.POSITIVE_INFINITY });
+      const resolvers: (() => void)[] = [];
+      let asked = 0;
+      const futures = Array.from({ length: n }, () => {
+        const f = executor.submit(() => new Promise<void>((resolve) => resolvers.push(resolve)));
+        const done = f.done.bind(f);
+        f.done = () => {
+          asked++;
+          return done();
+        };
+        return f;
+      });
+      const waiting = wait(futures, { returnWhen });
+      for (const resolve of resolvers) resolve(); // they settle in submit order, as a pool's do
+      expect((await waiting).done.size).toBe(n);
+      expect(asked).toBeLessThan(10 * n); // a rescan per settle asked ≈ n²/2 = 2,000,000 times
+    }
+  });
+
+  it('one signal shared by many map, mapIter, filter, wait, asCompleted and result() calls has one listener', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const controller = new AbortController();
+    const { signal } = controller;
+    const never = executor.submit(() => new Promise<never>(() => {}));
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      calls.push(executor.map(() => new Promise(() => {}), [1], { signal }));
+      calls.push(executor.mapIter(() => new Promise(() => {}), [1], { signal }).next());
+      calls.push(executor.filter(() => new Promise<boolean>(() => {}), [1], { signal }));
+      calls.push(wait([never], { signal }));
+      calls.push(never.result({ signal }));
+      calls.push(asCompleted([never], { signal }).next());
+    }
+    expect(abortListeners(signal)).toBe(1);
+    controller.abort();
+    const outcomes = await Promise.all(
+      calls.map((c) =>
+        c.then(
+          () => 'resolved',
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(outcomes.every((e) => e instanceof CancelledError)).toBe(true);
+    expect(abortListeners(signal)).toBe(0);
+    // …and calls that end on their own leave none either (a fresh executor: the tasks above ignore their signals).
+    const fresh = new AsyncExecutor();
+    const kept = new AbortController();
+    await fresh.map((x: number) => x, [1, 2], { signal: kept.signal });
+    await wait([fresh.submit(() => 1)], { signal: kept.signal });
+    expect(abortListeners(kept.signal)).toBe(0);
+  });
+});
+
 describe('asCompleted', () => {
   it('return() while a next() is pending ends that next() too', async () => {
     const executor = new AsyncExecutor();
