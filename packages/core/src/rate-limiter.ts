@@ -85,7 +85,8 @@ export class RateLimiter {
   /** The log entry the last take overwrote (NaN: it appended), for refund(). */
   #undo = Number.NaN;
   #timer: TimerHandle | undefined = undefined;
-  /** When the armed timer fires. */
+  /** When the armed timer was armed, and when it fires. */
+  #armedAt = 0;
   #timerAt = 0;
 
   /** @param options `{ limit, interval, burst? }`, see {@link RateLimitOptions}. */
@@ -333,11 +334,14 @@ export class RateLimiter {
     // (a 0 ms timeout fires after 1 ms), and one that fires early just finds nothing due and re-arms.
     if (this.#timer !== undefined && this.#timerAt <= t + delay) return;
     this.#disarm();
+    this.#armedAt = t;
     this.#timerAt = t + delay;
     this.#timer = setTimer(() => {
       this.#timer = undefined;
-      // A timer fires early by less than a millisecond at most: a clock further behind stood still.
-      if (this.#now() < this.#timerAt - 2) this.#floor = this.#timerAt;
+      // The wait is over, whatever the clock says. A timer fires early by less than a millisecond at
+      // most: a clock that moved less than that allows (not at all, for a 1 ms wait) stood still.
+      const t = this.#now();
+      if (t - this.#armedAt < Math.max(this.#timerAt - this.#armedAt - 1, 0.1)) this.#floor = this.#timerAt;
       this.#drain();
     }, delay);
   }

@@ -364,6 +364,21 @@ describe('RateLimiter and clocks that do not move with the timers', () => {
     });
   }
 
+  it('a clock standing still while fake timers run: 1 ms waits get through too', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const frozen = [vi.spyOn(Date, 'now').mockReturnValue(5_000), vi.spyOn(performance, 'now').mockReturnValue(1_000)];
+    try {
+      const limiter = new RateLimiter({ limit: 10, interval: 10, burst: 1 }); // a token every 1 ms
+      let started = 0;
+      for (let i = 0; i < 5; i++) void limiter.acquire().then(() => started++);
+      await vi.advanceTimersByTimeAsync(4);
+      expect(started).toBe(5);
+    } finally {
+      for (const spy of frozen) spy.mockRestore();
+    }
+  });
+
   it('a frozen Date with real timers (faking Date alone) still lets waiters through, at the rate', async () => {
     vi.useRealTimers();
     vi.useFakeTimers({ toFake: ['Date'] });
