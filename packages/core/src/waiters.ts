@@ -28,16 +28,21 @@ class Entry implements Waiter {
 
 /**
  * A queue of grant callbacks, highest priority first and first come first
- * served within a priority: O(1) push at the lowest or highest priority
- * waiting (one priority for all, the usual case), shift, and removal of any
- * waiter (a doubly linked list, so an aborted waiter in the middle costs
- * nothing); a push between priorities walks back from the tail.
+ * served within a priority: a doubly linked list (an aborted waiter in the
+ * middle leaves at no cost) with the last waiter of each priority at hand,
+ * so a push is O(1) behind its own priority and O(log k) for a priority new
+ * to the queue (k priorities waiting); shift and removal are O(1) (O(k) when
+ * the last waiter of a priority leaves).
  * @internal
  */
 export class WaiterList {
   #head: Entry | undefined = undefined;
   #tail: Entry | undefined = undefined;
   #size = 0;
+  /** The last waiter of each priority waiting. */
+  readonly #last = new Map<number, Entry>();
+  /** The priorities waiting, highest first. */
+  readonly #levels: number[] = [];
 
   /** Number of queued waiters. */
   get size(): number {
@@ -47,11 +52,14 @@ export class WaiterList {
   /** Queue `grant` behind every waiter of the same or a higher priority; `onCancel` runs after a `cancel()` that removed it. */
   push(grant: () => void, onCancel?: () => void, priority = 0): Waiter {
     const entry = new Entry(this, grant, onCancel, priority);
-    // Behind the last waiter of the same or a higher priority: found from the tail (equal priorities, the
-    // usual case, stop at once), or at the head when this one outranks everybody (rising priorities).
-    let before = this.#tail;
-    if (this.#head !== undefined && this.#head.priority < priority) before = undefined;
-    else while (before !== undefined && before.priority < priority) before = before.prev;
+    let before = this.#last.get(priority);
+    if (before === undefined) {
+      // A priority new to the queue: behind the last waiter of the lowest priority above it.
+      const at = this.#levelAt(priority);
+      before = at === 0 ? undefined : this.#last.get(this.#levels[at - 1] as number);
+      this.#levels.splice(at, 0, priority);
+    }
+    this.#last.set(priority, entry);
     const after = before === undefined ? this.#head : before.next;
     entry.prev = before;
     entry.next = after;
@@ -73,13 +81,34 @@ export class WaiterList {
 
   /** @internal */
   unlink(entry: Entry): void {
-    if (entry.prev === undefined) this.#head = entry.next;
-    else entry.prev.next = entry.next;
-    if (entry.next === undefined) this.#tail = entry.prev;
-    else entry.next.prev = entry.prev;
+    const { priority, prev, next } = entry;
+    if (this.#last.get(priority) === entry) {
+      if (prev !== undefined && prev.priority === priority) this.#last.set(priority, prev);
+      else {
+        this.#last.delete(priority);
+        this.#levels.splice(this.#levelAt(priority), 1);
+      }
+    }
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
     entry.prev = entry.next = undefined;
     entry.linked = false;
     this.#size--;
+  }
+
+  /** Where `priority` is or would go in `#levels` (highest first). */
+  #levelAt(priority: number): number {
+    const levels = this.#levels;
+    let lo = 0;
+    let hi = levels.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((levels[mid] as number) > priority) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 

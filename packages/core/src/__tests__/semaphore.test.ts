@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../errors.js';
 import { RateLimiter } from '../rate-limiter.js';
 import { Semaphore } from '../semaphore.js';
+import { type Waiter, WaiterList } from '../waiters.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
@@ -303,5 +304,57 @@ describe('many direct waiters on one signal', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+});
+
+describe('WaiterList (the queue of semaphores and rate limiters)', () => {
+  it('serves the highest priority first and equal ones in arrival order, under any mix of push, cancel and shift', () => {
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('push' as const),
+        priority: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true, noDefaultInfinity: true })),
+      }),
+      fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('shift' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        const list = new WaiterList();
+        const served: number[] = [];
+        /** the reference: waiting ids, in the order they must be served */
+        let model: { id: number; priority: number }[] = [];
+        const handles = new Map<number, Waiter>();
+        let next = 0;
+        for (const o of ops) {
+          if (o.kind === 'push') {
+            const id = next++;
+            handles.set(
+              id,
+              list.push(() => served.push(id), undefined, o.priority),
+            );
+            const at = model.findIndex((m) => m.priority < o.priority);
+            model.splice(at === -1 ? model.length : at, 0, { id, priority: o.priority });
+          } else if (o.kind === 'cancel' && model.length > 0) {
+            const victim = model[o.pick % model.length] as { id: number };
+            handles.get(victim.id)?.cancel();
+            model = model.filter((m) => m !== victim);
+          } else if (o.kind === 'shift') {
+            served.length = 0;
+            list.shift()?.();
+            expect(served).toEqual(model.length > 0 ? [model[0]?.id] : []);
+            model.shift();
+          }
+          expect(list.size).toBe(model.length);
+        }
+        const rest: number[] = [];
+        for (let grant = list.shift(); grant !== undefined; grant = list.shift()) {
+          served.length = 0;
+          grant();
+          rest.push(...served);
+        }
+        expect(rest).toEqual(model.map((m) => m.id));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
