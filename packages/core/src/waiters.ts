@@ -37,7 +37,6 @@ class Entry implements Waiter {
  */
 export class WaiterList {
   #head: Entry | undefined = undefined;
-  #tail: Entry | undefined = undefined;
   #size = 0;
   /** The last waiter of each priority waiting. */
   readonly #last = new Map<number, Entry>();
@@ -65,8 +64,7 @@ export class WaiterList {
     entry.next = after;
     if (before === undefined) this.#head = entry;
     else before.next = entry;
-    if (after === undefined) this.#tail = entry;
-    else after.prev = entry;
+    if (after !== undefined) after.prev = entry;
     this.#size++;
     return entry;
   }
@@ -91,8 +89,7 @@ export class WaiterList {
     }
     if (prev === undefined) this.#head = next;
     else prev.next = next;
-    if (next === undefined) this.#tail = prev;
-    else next.prev = prev;
+    if (next !== undefined) next.prev = prev;
     entry.prev = entry.next = undefined;
     entry.linked = false;
     this.#size--;
