@@ -168,19 +168,20 @@ export class RateLimiter {
   }
 
   /**
-   * The time, from `preciseNow()`, which follows `Date.now()` (what fake timers move). When that goes
-   * back (a clock set back; a frozen `Date` that `performance.now()` has run past), the limiter moves
-   * on by what `performance.now()` measured: the time that passed still counts, and no start waits for
-   * the clock to catch up. When the limiter's own timer has fired and the clock has not moved (fake
-   * timers that fake `setTimeout` alone), the time is where the timer was due.
+   * The time, from `preciseNow()`, which follows `Date.now()` (what fake timers move). Time it misses
+   * that `performance.now()` saw pass still counts (a clock set back; a frozen `Date`; `performance`
+   * faked without `Date`): no start waits for the clock to catch up. When the limiter's own timer has
+   * fired and the clock has not moved (fake timers that fake `setTimeout` alone), the time is where the
+   * timer was due.
    */
   #now(): number {
     let t = preciseNow() + this.#offset;
     const mono = lastMonotonic();
-    if (t < this.#seen) {
-      const at = this.#seen + Math.max(0, mono - this.#seenMono);
-      this.#offset += at - t;
-      t = at;
+    // What performance.now() saw pass that the clock did not (over 1 ms: their rounding differs less).
+    const missed = mono - this.#seenMono - (t - this.#seen);
+    if (missed > 1) {
+      this.#offset += missed;
+      t += missed;
     }
     this.#seen = t;
     this.#seenMono = mono;
@@ -339,9 +340,9 @@ export class RateLimiter {
     this.#timer = setTimer(() => {
       this.#timer = undefined;
       // The wait is over, whatever the clock says. A timer fires early by less than a millisecond at
-      // most: a clock that moved less than that allows (not at all, for a 1 ms wait) stood still.
-      const t = this.#now();
-      if (t - this.#armedAt < Math.max(this.#timerAt - this.#armedAt - 1, 0.1)) this.#floor = this.#timerAt;
+      // most: a clock that moved less than a millisecond (a tenth, for a 1 ms wait) stood still.
+      const moved = this.#now() - this.#armedAt;
+      if (moved < Math.max(Math.min(this.#timerAt - this.#armedAt - 1, 1), 0.1)) this.#floor = this.#timerAt;
       this.#drain();
     }, delay);
   }

@@ -46,8 +46,6 @@ export function now(): number {
 
 let offset: number | undefined;
 let monotonic = 0;
-/** Set while `Date.now()` runs ahead of `performance.now()`: the two readings when it was seen. */
-let ahead: { ms: number; perf: number } | undefined;
 const RESYNC_MS = 5;
 
 /**
@@ -56,13 +54,9 @@ const RESYNC_MS = 5;
  * `interval` later could be less than `interval` apart, and a server timing
  * arrivals finely would count one millisecond's starts twice. The time is
  * `performance.now()` plus an offset to `Date.now()`, so every reading shares
- * one monotonic base, and equals `Date.now()` where fake timers move both.
- * `Date.now()` never gets a whole millisecond ahead of that on its own: when
- * it does (fake timers that fake `Date` but not `performance`, a clock
- * stepped forward), the time is plain `Date.now()` for as long as it keeps
- * running ahead (checked once `performance.now()` has moved 2 ms). When it
- * falls more than a few milliseconds behind (a clock set back, a frozen
- * `Date`), the offset is taken again.
+ * one monotonic base; whenever the two clocks disagree by more than a few
+ * milliseconds (fake timers, a moved system clock) the offset is taken
+ * again, which makes it plain `Date.now()` under fake timers that move both.
  */
 export function preciseNow(): number {
   const performance = globalThis.performance;
@@ -74,22 +68,11 @@ export function preciseNow(): number {
   const ms = globalThis.Date.now();
   const after = performance.now();
   monotonic = after;
-  if (ahead !== undefined) {
-    // Still ahead, or too soon to tell (2 ms of performance.now() since): whole milliseconds.
-    if (after - ahead.perf < 2 || ms - ahead.ms - (after - ahead.perf) >= 1) return ms;
-    // Not ahead any more: performance.now() again, on from where Date.now() was when it ran ahead.
-    offset = ahead.ms - ahead.perf;
-    ahead = undefined;
-    return after + offset;
-  }
   if (offset !== undefined) {
     const t = after + offset;
-    if (ms - t >= 1) {
-      ahead = { ms, perf: after };
-      return ms;
-    }
+    if (t > ms - RESYNC_MS && t < ms + RESYNC_MS) return t;
     // A thread preempted between the readings makes them disagree too: keep the monotonic time.
-    if (t < ms + RESYNC_MS || after - before > 0.5) return t;
+    if (after - before > 0.5) return t;
   }
   offset = ms - after;
   return ms;
