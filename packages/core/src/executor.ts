@@ -657,8 +657,7 @@ export class AsyncExecutor implements AsyncDisposable {
   /** A map's limit has room: wake one task parked because it was full (back to the front of the queue). */
   private unpark(group: Group): void {
     if (group.active >= group.limit) return;
-    while (group.parked.length > 0) {
-      const next = group.parked.shift() as Task<unknown>;
+    for (let next = group.parked.shift(); next !== undefined; next = group.parked.shift()) {
       if (next._state !== 'queued') continue;
       this.aside.delete(next);
       this.queue.unshift(next);

@@ -3,6 +3,7 @@ import { AsyncFuture, reportError } from './future.js';
 import { type MapOptions, type MapProgress, type ResolvedTaskOptions, resolveTaskOptions } from './options.js';
 import { callerSignals } from './signals.js';
 import type { Task } from './task.js';
+import { TaskQueue } from './task-queue.js';
 import { checkBoolean, checkFunction, checkInt, describe } from './validate.js';
 
 /** What a map run needs from its executor. @internal */
@@ -76,7 +77,9 @@ export function prepareMap(
     isAsync,
     total: Array.isArray(items) ? items.length : undefined,
     // The items of one call share one options object; with a `maxConcurrency`, it carries their group.
-    opts: Number.isFinite(maxConcurrency) ? { ...opts, group: { limit: maxConcurrency, active: 0, parked: [] } } : opts,
+    opts: Number.isFinite(maxConcurrency)
+      ? { ...opts, group: { limit: maxConcurrency, active: 0, parked: new TaskQueue() } }
+      : opts,
     maxConcurrency,
     bufferSize,
     ordered: o.ordered ?? true,

@@ -1,5 +1,6 @@
 import { AsyncFuture, type FutureOwner } from './future.js';
 import type { ResolvedTaskOptions } from './options.js';
+import type { TaskQueue } from './task-queue.js';
 import type { TimerHandle } from './time.js';
 import type { Waiter } from './waiters.js';
 
@@ -28,8 +29,8 @@ export const NO_ARG: unique symbol = Symbol('no argument');
 export interface Group {
   limit: number;
   active: number;
-  /** tasks that reached the front of the queue while the group was full */
-  parked: Task<unknown>[];
+  /** tasks that reached the front of the queue while the group was full, in that order */
+  parked: TaskQueue<Task<unknown>>;
 }
 
 /** Rarely needed per-task state, allocated only when a task needs it. */
