@@ -63,6 +63,8 @@ export class AsyncExecutor implements AsyncDisposable {
   private nSucceeded = 0;
   private nFailed = 0;
   private nCancelled = 0;
+  /** tasks cancelled while queued since the queue was last swept (see settle) */
+  private cancelledQueued = 0;
   private nSubmitted = 0;
   private paused = false;
   private isShutdown = false;
@@ -762,6 +764,7 @@ export class AsyncExecutor implements AsyncDisposable {
 
   private settle(task: Task<unknown>, state: 'succeeded' | 'failed' | 'cancelled', outcome: unknown): void {
     const from = task._state;
+    if (from === 'queued' && state === 'cancelled') this.cancelledQueued++;
     if (from === 'queued') this.nQueued--;
     else if (from === 'running') this.nRunning--;
     else if (from === 'retrying') this.nRetrying--;
@@ -801,6 +804,12 @@ export class AsyncExecutor implements AsyncDisposable {
     if (group !== undefined && from === 'queued') this.unpark(group);
     this.changed();
     this.wakeIdle();
+    // A task cancelled in the queue stays there until a worker takes it: once they are half the queue,
+    // it is swept, so a "latest request wins" loop behind a busy pool holds no growing pile of them.
+    if (this.cancelledQueued > 32 && 2 * this.cancelledQueued > this.queue.size) {
+      this.cancelledQueued = 0;
+      this.queue.retain(isQueued);
+    }
   }
 
   private wakeIdle(): void {
@@ -910,3 +919,5 @@ function takeAll(limiters: RateLimiter[], skip: number): number {
   }
   return -1;
 }
+
+const isQueued = (task: Task<unknown>): boolean => task._state === 'queued';

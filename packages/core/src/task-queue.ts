@@ -59,6 +59,11 @@ export class TaskQueue<T extends Queued> {
     return item;
   }
 
+  /** Keep only the items `keep` accepts, in their order. */
+  retain(keep: (item: T) => boolean): void {
+    for (const item of this.drain()) if (keep(item)) this.push(item);
+  }
+
   /** Remove and return everything (shutdown with `cancelFutures`). */
   drain(): T[] {
     const out: T[] = [];

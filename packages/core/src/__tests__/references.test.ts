@@ -132,4 +132,24 @@ describe('references', () => {
     expect(await collected(ref)).toBe(true);
     forever.cancel();
   });
+
+  it('tasks cancelled in the queue of a busy pool are not kept there (a "latest request wins" loop)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    let release!: () => void;
+    executor.submit(() => new Promise<void>((resolve) => (release = resolve)));
+    const refs = (() => {
+      const out: WeakRef<object>[] = [];
+      for (let i = 0; i < 1000; i++) {
+        const future = executor.submit(() => new Payload());
+        future.cancel();
+        out.push(new WeakRef(future));
+      }
+      return out;
+    })();
+    expect(await collected(refs[0] as WeakRef<object>)).toBe(true);
+    const kept = refs.filter((r) => r.deref() !== undefined).length;
+    expect(kept).toBeLessThan(70); // swept once they are half the queue: at most that many wait for a sweep
+    release();
+    await executor.onIdle();
+  });
 });
