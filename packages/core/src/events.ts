@@ -5,17 +5,18 @@ import { now } from './time.js';
 
 /** The `onEvent` listeners of an executor: each task event delivered synchronously; callers build one only while `listening`. */
 export class TaskEvents {
-  private readonly listeners: ((event: TaskEvent) => void)[] = [];
+  /** One entry per registration (the same function twice is called twice), removed in O(1). */
+  private readonly listeners = new Set<(event: TaskEvent) => void>();
   /** Someone listens: a plain field, so the executor's hot path checks it without a call. */
   listening = false;
 
   on(listener: (event: TaskEvent) => void): () => void {
-    this.listeners.push(listener);
+    const entry = (event: TaskEvent) => listener(event);
+    this.listeners.add(entry);
     this.listening = true;
     return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-      this.listening = this.listeners.length > 0;
+      this.listeners.delete(entry);
+      this.listening = this.listeners.size > 0;
     };
   }
 

@@ -41,11 +41,23 @@ export class WorkerPool {
     this.active--;
     this.slots[id] = undefined;
     if (id < this.size) this.freeIds.push(id);
+    else this.trim();
+  }
+
+  /** Drop the free slots above a shrunk size: the snapshot then costs what the pool is now, not what it was. */
+  private trim(): void {
+    const { slots, busySince } = this;
+    while (slots.length > this.size && slots[slots.length - 1] === undefined) {
+      slots.pop();
+      busySince.pop();
+    }
+    this.nextId = Math.min(this.nextId, Math.max(this.size, slots.length));
   }
 
   /** A live resize: free ids are those below the new size that are not busy (a shrink drops some; a grow brings them back). */
   resize(size: number): void {
     this.size = size;
+    this.trim();
     this.freeIds = [];
     for (let id = Math.min(this.nextId, size) - 1; id >= 0; id--) {
       if (this.slots[id] === undefined) this.freeIds.push(id);

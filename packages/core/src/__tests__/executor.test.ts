@@ -813,6 +813,22 @@ describe('onEvent', () => {
     expect(seen.indexOf(`succeeded ${first.id}`)).toBeLessThan(seen.indexOf(`queued ${next}`));
   });
 
+  it('a listener added twice is called twice, and each unsubscribe removes its own registration', async () => {
+    const executor = new AsyncExecutor();
+    const listener = vi.fn();
+    const offFirst = executor.onEvent(listener);
+    const offSecond = executor.onEvent(listener);
+    await executor.submit(() => 1);
+    expect(listener).toHaveBeenCalledTimes(6); // queued, started, succeeded — twice
+    offFirst();
+    offFirst(); // a second call of the same unsubscribe removes nothing more
+    await executor.submit(() => 2);
+    expect(listener).toHaveBeenCalledTimes(9);
+    offSecond();
+    await executor.submit(() => 3);
+    expect(listener).toHaveBeenCalledTimes(9);
+  });
+
   it('stops after unsubscribe, and a throwing listener is reported', async () => {
     const report = vi.fn();
     vi.stubGlobal('reportError', report);
