@@ -1,4 +1,4 @@
-import { clearTimer, lastMonotonic, now, preciseNow, setTimer, type TimerHandle } from './time.js';
+import { clearTimer, now, preciseNow, setTimer, type TimerHandle } from './time.js';
 import { checkFunction, checkInt, checkNumber, checkOptions } from './validate.js';
 import { type Waiter, WaiterList, waitForGrant } from './waiters.js';
 
@@ -20,6 +20,8 @@ export type RateLimiterOptions = RateLimitOptions;
 const KNOWN_KEYS: ReadonlySet<string> = new Set(['limit', 'interval', 'burst']);
 const NOOP_WAITER: Waiter = { cancel() {} };
 const WINDOW_GUARD = 0.1;
+/** How early a timer can fire by the clock (Node: under 1 ms; a kernel's coarse clock: 2). */
+const TIMER_SLACK = 2;
 
 function readOptions(
   value: unknown,
@@ -62,15 +64,16 @@ export class RateLimiter {
   /** Bucket capacity. */
   readonly burst: number;
 
-  /** Added to `preciseNow()`: the time its readings missed (see #now). */
+  /** Added to `preciseNow()`: how far the clock has gone back (see #now). */
   #offset = 0;
-  /** The latest `preciseNow() + #offset`, and `lastMonotonic()` with it. */
+  /** The latest `preciseNow() + #offset`. */
   #seen = preciseNow();
-  #seenMono = lastMonotonic();
-  /** The least the time can be: where the limiter's timer fired while the clock stood still (see #schedule). */
+  /** The least the time can be: what the limiter's timers firing prove has passed (see #schedule). */
   #floor = Number.NEGATIVE_INFINITY;
-  /** The time is `#floor`, not a clock reading. */
+  /** The time is `#floor`, not a clock reading: the clock stands still while the timers run. */
   #timed = false;
+  /** The last timer fired with the clock not moved at all: the next wait adds TIMER_SLACK. */
+  #stalled = false;
   /** Creation time, on the limiter's clock (see #now). */
   #created = this.#seen;
   readonly #waiters = new WaiterList();
@@ -168,23 +171,19 @@ export class RateLimiter {
   }
 
   /**
-   * The time, from `preciseNow()`, which follows `Date.now()` (what fake timers move). Time it misses
-   * that `performance.now()` saw pass still counts (a clock set back; a frozen `Date`; `performance`
-   * faked without `Date`): no start waits for the clock to catch up. When the limiter's own timer has
-   * fired and the clock has not moved (fake timers that fake `setTimeout` alone), the time is where the
-   * timer was due.
+   * The time, from `preciseNow()`, which follows `Date.now()` (what fake timers move). It never goes
+   * back: when the clock does (set back, fake timers set to the past), the limiter's time stands until
+   * the clock moves on, so no start waits for the clock to catch up with admissions logged before. It
+   * is never less than what its timers prove has passed: with a clock that stands still (a frozen
+   * `Date`, fake timers that fake `setTimeout` alone), the timers drive it.
    */
   #now(): number {
     let t = preciseNow() + this.#offset;
-    const mono = lastMonotonic();
-    // What performance.now() saw pass that the clock did not (over 1 ms: their rounding differs less).
-    const missed = mono - this.#seenMono - (t - this.#seen);
-    if (missed > 1) {
-      this.#offset += missed;
-      t += missed;
+    if (t < this.#seen) {
+      this.#offset += this.#seen - t;
+      t = this.#seen;
     }
     this.#seen = t;
-    this.#seenMono = mono;
     this.#timed = t < this.#floor;
     return this.#timed ? this.#floor : t;
   }
@@ -329,8 +328,9 @@ export class RateLimiter {
       return;
     }
     const t = this.#now();
-    // ceil: Date.now() counts whole ms, so the timer never fires before the head waiter is due.
-    const delay = Math.max(0, Math.ceil(this.#dueAt(t) - t));
+    // ceil: Date.now() counts whole ms, so the timer never fires before the head waiter is due. With
+    // the clock standing still, the timer's proof (see below) needs the slack added.
+    const delay = Math.max(0, Math.ceil(this.#dueAt(t) - t)) + (this.#timed || this.#stalled ? TIMER_SLACK : 0);
     // A timer already armed to fire no later is kept: re-arming one due now would push it back
     // (a 0 ms timeout fires after 1 ms), and one that fires early just finds nothing due and re-arms.
     if (this.#timer !== undefined && this.#timerAt <= t + delay) return;
@@ -339,10 +339,10 @@ export class RateLimiter {
     this.#timerAt = t + delay;
     this.#timer = setTimer(() => {
       this.#timer = undefined;
-      // The wait is over, whatever the clock says. A timer fires early by less than a millisecond at
-      // most: a clock that moved less than a millisecond (a tenth, for a 1 ms wait) stood still.
-      const moved = this.#now() - this.#armedAt;
-      if (moved < Math.max(Math.min(this.#timerAt - this.#armedAt - 1, 1), 0.1)) this.#floor = this.#timerAt;
+      // Fired: whatever the clock says (fake timers that fake setTimeout alone), all but TIMER_SLACK of
+      // the wait has passed — a proof that is never ahead of real time.
+      this.#stalled = this.#now() - this.#armedAt < 0.1;
+      this.#floor = Math.max(this.#floor, this.#timerAt - TIMER_SLACK);
       this.#drain();
     }, delay);
   }

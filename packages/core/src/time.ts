@@ -45,7 +45,6 @@ export function now(): number {
 }
 
 let offset: number | undefined;
-let monotonic = 0;
 const RESYNC_MS = 5;
 
 /**
@@ -60,14 +59,10 @@ const RESYNC_MS = 5;
  */
 export function preciseNow(): number {
   const performance = globalThis.performance;
-  if (performance === undefined) {
-    monotonic = globalThis.Date.now();
-    return monotonic;
-  }
+  if (performance === undefined) return globalThis.Date.now();
   const before = performance.now();
   const ms = globalThis.Date.now();
   const after = performance.now();
-  monotonic = after;
   if (offset !== undefined) {
     const t = after + offset;
     if (t > ms - RESYNC_MS && t < ms + RESYNC_MS) return t;
@@ -76,9 +71,4 @@ export function preciseNow(): number {
   }
   offset = ms - after;
   return ms;
-}
-
-/** `performance.now()` as the last {@link preciseNow} read it (which never goes back), else its `Date.now()`. */
-export function lastMonotonic(): number {
-  return monotonic;
 }
