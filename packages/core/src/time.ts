@@ -1,8 +1,8 @@
 /**
  * Every wait in fanout goes through here. The globals are looked up on each
- * call, not captured at import, so fake timers installed later (tests) and
- * the demo's slow-motion clock are honoured. The clock is `Date.now()`, the
- * one every fake-timer library moves together with `setTimeout`.
+ * call, not captured at import, so fake timers installed later (tests) are
+ * honoured. The clock is `Date.now()`, the one every fake-timer library moves
+ * together with `setTimeout`.
  */
 /** `setTimeout` fires at once past 2³¹ − 1 ms (≈ 24.8 days): a longer wait is a chain of shorter ones. */
 const MAX_DELAY = 2 ** 31 - 1;
