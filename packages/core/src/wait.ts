@@ -158,7 +158,7 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
 
   const place = {
     cancel: () => {
-      closed = true;
+      stop();
       pump();
     },
   };
@@ -216,7 +216,7 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
         // Every future settled in time (some may not be consumed yet): no timeout.
         if (closed || yielded + ready.length - head === total) return;
         timedOut = true;
-        closed = true;
+        stop();
         pump();
       }, timeout);
     }

@@ -1,7 +1,7 @@
 /**
  * `fetchTask` and `parseRetryAfter` against a real HTTP server on 127.0.0.1
  * (Node's `http` module, port 0), with REAL timers: fake timers don't mix with
- * sockets. Delays are kept to a few ms and no wall-clock time is asserted.
+ * sockets. Delays are kept to a few ms (one test waits the 1 s its Retry-After asks) and no wall-clock time is asserted.
  * (SPEC "Utilities", "Errors"; issue 3 "Fetch".)
  */
 import { getEventListeners } from 'node:events';

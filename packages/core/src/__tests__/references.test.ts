@@ -120,6 +120,21 @@ describe('references', () => {
     forever.cancel();
   });
 
+  it('an asCompleted closed by its signal, then dropped unread, holds nothing on a future still pending', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 4 });
+    const forever = executor.submit(() => new Promise<never>(() => {}));
+    const ref = await (async () => {
+      const controller = new AbortController();
+      const quick = executor.submit(() => new Payload());
+      asCompleted([forever, quick], { signal: controller.signal }); // never read
+      await quick;
+      controller.abort(); // the caller gives up and drops the iterator
+      return new WeakRef(quick);
+    })();
+    expect(await collected(ref)).toBe(true);
+    forever.cancel();
+  });
+
   it('a result() wait that gave up (timeout) holds nothing on the future: its signal can go', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2 });
     const forever = executor.submit(() => new Promise<never>(() => {}));
