@@ -350,7 +350,8 @@ describe('executor rateLimit', () => {
       try {
         expect(executor.getSnapshot().rateLimit?.tokens).toBe(0); // arms the timer for the next token
         expect(armed).toHaveBeenCalledTimes(1);
-        expect((armed.mock.results[0]?.value as NodeJS.Timeout).hasRef()).toBe(false);
+        const timer = armed.mock.results[0]?.value as NodeJS.Timeout | undefined;
+        expect(timer?.hasRef()).toBe(false);
       } finally {
         armed.mockRestore();
       }
