@@ -29,7 +29,7 @@ export const NO_ARG: unique symbol = Symbol('no argument');
 export interface Group {
   limit: number;
   active: number;
-  /** tasks that reached the front of the queue while the group was full, in that order */
+  /** @internal tasks that reached the front of the queue while the group was full, in that order */
   parked: TaskQueue<Task<unknown>>;
 }
 
