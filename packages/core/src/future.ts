@@ -53,7 +53,7 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   /** @internal */ _state: FutureState = 'queued';
   /** @internal value or error, once settled (an executor's task keeps its argument here until then) */
   _outcome: unknown = undefined;
-  /** @internal a {@link Listener}, an array of them, or undefined (typed loosely so futures stay covariant in T) */
+  /** @internal a {@link Listener}, a Set of them, or undefined (typed loosely so futures stay covariant in T) */
   _callbacks: unknown = undefined;
 
   /** @internal futures are made by an executor */
@@ -121,22 +121,22 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     else this._listen(cb);
   }
 
-  /** @internal add a listener to a pending future */
+  /**
+   * @internal add a listener to a pending future. One is kept as is, more in a Set (called in the order
+   * added, removed in O(1)); a function added twice is kept twice, the second time wrapped.
+   */
   _listen(listener: Listener<T>): void {
-    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
+    const cbs = this._callbacks as Listeners<T> | undefined;
     if (cbs === undefined) this._callbacks = listener;
-    else if (Array.isArray(cbs)) cbs.push(listener);
-    else this._callbacks = [cbs, listener];
+    else if (cbs instanceof Set) cbs.add(cbs.has(listener) ? again(listener) : listener);
+    else this._callbacks = new Set([cbs, cbs === listener ? again(listener) : listener]);
   }
 
   /** @internal remove a listener of a pending future (a wait that gave up holds nothing) */
   _unlisten(listener: Listener<T>): void {
-    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
+    const cbs = this._callbacks as Listeners<T> | undefined;
     if (cbs === listener) this._callbacks = undefined;
-    else if (Array.isArray(cbs)) {
-      const i = cbs.indexOf(listener);
-      if (i >= 0) cbs.splice(i, 1);
-    }
+    else if (cbs instanceof Set) cbs.delete(listener);
   }
 
   /**
@@ -238,10 +238,10 @@ export class AsyncFuture<T> implements PromiseLike<T> {
 
   /** @internal once settled: call the done callbacks, once each */
   _runCallbacks(): void {
-    const cbs = this._callbacks as Listener<T> | Listener<T>[] | undefined;
+    const cbs = this._callbacks as Listeners<T> | undefined;
     if (cbs === undefined) return;
     this._callbacks = undefined;
-    if (Array.isArray(cbs)) for (const cb of cbs) notify(cb, this);
+    if (cbs instanceof Set) for (const cb of cbs) notify(cb, this);
     else notify(cbs, this);
   }
 
@@ -261,6 +261,12 @@ class Settler {
 
 /** What a pending future calls when it settles: a done callback, or the promise somebody awaits. */
 type Listener<T> = DoneCallback<T> | Settler;
+type Listeners<T> = Listener<T> | Set<Listener<T>>;
+
+/** The same listener once more, as a distinct entry (a Settler is never added twice). */
+function again<T>(listener: Listener<T>): Listener<T> {
+  return typeof listener === 'function' ? (future: AsyncFuture<T>) => listener(future) : listener;
+}
 
 /**
  * The future whose promise `new Promise(capture)` is building: the executor

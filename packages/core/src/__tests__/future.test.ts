@@ -245,6 +245,25 @@ describe('result()', () => {
 });
 
 describe('done callbacks', () => {
+  it('a callback added twice runs twice, in the order added, also among awaits and waits that gave up', async () => {
+    const executor = new AsyncExecutor();
+    const gate = deferred<number>();
+    const future = executor.submit(() => gate.promise);
+    const calls: string[] = [];
+    const a = () => calls.push('a');
+    future.addDoneCallback(a);
+    future.addDoneCallback(() => calls.push('b'));
+    const awaited = future.then((v) => calls.push(`await ${v}`));
+    future.addDoneCallback(a);
+    const gaveUp = future.result({ timeout: 1 }).catch(() => calls.push('gave up'));
+    await vi.advanceTimersByTimeAsync(1);
+    await gaveUp;
+    future.addDoneCallback(a);
+    gate.resolve(7);
+    await awaited;
+    expect(calls).toEqual(['gave up', 'a', 'b', 'a', 'a', 'await 7']);
+  });
+
   // CPython test_future.py::test_done_callback_with_result / _with_exception / _with_cancel / _already_*
   it('run once, in the order added, with the future, on success, failure and cancel', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2 });
