@@ -157,32 +157,24 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     if (this.done() || (timeout === undefined && signal === undefined)) return this.promise();
     if (signal?.aborted) return Promise.reject(new CancelledError('result() wait aborted', { cause: signal.reason }));
     return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimer> | undefined;
-      // A wait that gives up leaves nothing behind: no timer, no listener on the signal or on this future.
-      const end = () => {
-        clearTimer(timer);
-        if (signal !== undefined) callerSignals.delete(signal, place);
-        this._unlisten(settled);
-      };
-      const place = {
-        cancel: (reason: unknown) => {
-          end();
+      const stop = watchFutures(
+        [this],
+        (future) => {
+          stop();
+          if (future._state === 'succeeded') resolve(future._outcome as T);
+          else reject(future._outcome);
+        },
+        timeout,
+        () => {
+          stop();
+          reject(new TimeoutError(`result of ${this.label()} not ready after ${timeout} ms`));
+        },
+        signal,
+        (reason) => {
+          stop();
           reject(new CancelledError('result() wait aborted', { cause: reason }));
         },
-      };
-      const settled = (future: AsyncFuture<T>) => {
-        end();
-        if (future._state === 'succeeded') resolve(future._outcome as T);
-        else reject(future._outcome);
-      };
-      if (timeout !== undefined) {
-        timer = setTimer(() => {
-          end();
-          reject(new TimeoutError(`result of ${this.label()} not ready after ${timeout} ms`));
-        }, timeout);
-      }
-      if (signal !== undefined) callerSignals.add(signal, place);
-      this._listen(settled);
+      );
     });
   }
 
@@ -300,6 +292,36 @@ export function toCancelledError(reason: unknown, future: AsyncFuture<unknown>):
     `task ${future.label()} was cancelled`,
     reason === undefined ? undefined : { cause: reason },
   );
+}
+
+/**
+ * @internal One wait on futures — `result()`, `wait` and `asCompleted`: `settled(f)` as each of `futures`
+ * settles, `timedOut()` after `timeout` ms, `aborted(reason)` when `signal` aborts (not aborted yet).
+ * Returns `stop()`, which leaves nothing behind: no timer, no listener on the signal or on a future.
+ */
+export function watchFutures<F extends AsyncFuture<unknown>>(
+  futures: Iterable<F>,
+  settled: (future: F) => void,
+  timeout: number | undefined,
+  timedOut: () => void,
+  signal: AbortSignal | undefined,
+  aborted: (reason: unknown) => void,
+): () => void {
+  const listening: F[] = [];
+  for (const f of futures) {
+    if (f.done()) continue;
+    f._listen(settled as Listener<unknown>);
+    listening.push(f);
+  }
+  const timer = timeout === undefined ? undefined : setTimer(timedOut, timeout);
+  const place = { cancel: aborted };
+  if (signal !== undefined) callerSignals.add(signal, place);
+  return () => {
+    clearTimer(timer);
+    if (signal !== undefined) callerSignals.delete(signal, place);
+    for (const f of listening) f._unlisten(settled as Listener<unknown>);
+    listening.length = 0;
+  };
 }
 
 /** True for an {@link AsyncFuture} (of any executor). */

@@ -1,7 +1,5 @@
 import { CancelledError, TimeoutError } from './errors.js';
-import { AsyncFuture } from './future.js';
-import { callerSignals } from './signals.js';
-import { clearTimer, setTimer, type TimerHandle } from './time.js';
+import { AsyncFuture, watchFutures } from './future.js';
 import { checkDelay, checkOneOf, checkOptions, checkSignal, describe } from './validate.js';
 
 /** When `wait` returns. */
@@ -107,24 +105,23 @@ export function wait<F extends AsyncFuture<unknown>>(
   if (decided || unsettled === 0) return Promise.resolve(split());
   if (signal?.aborted) return Promise.reject(new CancelledError('wait aborted', { cause: signal.reason }));
   return new Promise((resolve, reject) => {
-    let timer: TimerHandle | undefined;
-    // Counted, not rescanned: each settling future costs the same however many there are.
-    const settled = (f: AsyncFuture<unknown>) => {
-      unsettled--;
-      if (unsettled === 0 || decides(f)) finish();
-    };
-    const place = { cancel: (reason: unknown) => finish(new CancelledError('wait aborted', { cause: reason })) };
-    // Once: nothing stays on the futures still pending, nor on the signal.
     const finish = (error?: unknown) => {
-      clearTimer(timer);
-      if (signal !== undefined) callerSignals.delete(signal, place);
-      for (const f of all) f._unlisten(settled);
+      stop();
       if (error === undefined) resolve(split());
       else reject(error);
     };
-    if (signal !== undefined) callerSignals.add(signal, place);
-    if (timeout !== undefined) timer = setTimer(() => finish(), timeout);
-    for (const f of all) if (!f.done()) f._listen(settled);
+    const stop = watchFutures(
+      all,
+      // Counted, not rescanned: each settling future costs the same however many there are.
+      (f) => {
+        unsettled--;
+        if (unsettled === 0 || decides(f)) finish();
+      },
+      timeout,
+      finish,
+      signal,
+      (reason) => finish(new CancelledError('wait aborted', { cause: reason })),
+    );
   });
 }
 
@@ -149,26 +146,12 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
   let yielded = 0;
   let closed = false;
   let timedOut = false;
-  let timer: TimerHandle | undefined;
   let waiter: { resolve: (r: IteratorResult<F>) => void; reject: (e: unknown) => void } | undefined;
   const { timeout, signal } = options;
 
-  const pending: F[] = [];
-  for (const f of all) (f.done() ? ready : pending).push(f);
-
-  const place = {
-    cancel: () => {
-      stop();
-      pump();
-    },
-  };
+  for (const f of all) if (f.done()) ready.push(f);
   /** Nothing left to wait for (all settled, or the iterator closed): drop the timer and every listener. */
-  const release = () => {
-    clearTimer(timer);
-    if (signal !== undefined) callerSignals.delete(signal, place);
-    for (const f of pending) f._unlisten(settled);
-    pending.length = 0;
-  };
+  let release = () => {};
   const stop = () => {
     closed = true;
     release();
@@ -209,19 +192,25 @@ export function asCompleted<F extends AsyncFuture<unknown>>(
     if (yielded + ready.length - head === total) release();
     pump();
   };
-  for (const f of pending) f._listen(settled);
-  if (ready.length < total) {
-    if (timeout !== undefined) {
-      timer = setTimer(() => {
+  if (signal?.aborted && ready.length < total) closed = true;
+  else if (ready.length < total) {
+    release = watchFutures(
+      all,
+      settled,
+      timeout,
+      () => {
         // Every future settled in time (some may not be consumed yet): no timeout.
         if (closed || yielded + ready.length - head === total) return;
         timedOut = true;
         stop();
         pump();
-      }, timeout);
-    }
-    if (signal?.aborted) closed = true;
-    else if (signal !== undefined) callerSignals.add(signal, place);
+      },
+      signal,
+      () => {
+        stop();
+        pump();
+      },
+    );
   }
 
   const iterator: AsyncIterableIterator<F> = {
