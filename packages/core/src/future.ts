@@ -314,9 +314,21 @@ export function watchFutures<F extends AsyncFuture<unknown>>(
     listening.push(f);
   }
   const timer = timeout === undefined ? undefined : setTimer(timedOut, timeout);
-  const place = { cancel: aborted };
+  let stopped = false;
+  const place = {
+    cancel: (reason: unknown) => {
+      // Aborted from a done callback of a future that has settled: that settling is heard first (its
+      // other callbacks, this wait's among them, run before the microtask), as if it came a moment later.
+      if (listening.some((f) => f.done()))
+        queueMicrotask(() => {
+          if (!stopped) aborted(reason);
+        });
+      else aborted(reason);
+    },
+  };
   if (signal !== undefined) callerSignals.add(signal, place);
   return () => {
+    stopped = true;
     clearTimer(timer);
     if (signal !== undefined) callerSignals.delete(signal, place);
     for (const f of listening) f._unlisten(settled as Listener<unknown>);

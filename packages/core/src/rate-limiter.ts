@@ -64,15 +64,13 @@ export class RateLimiter {
   /** Bucket capacity. */
   readonly burst: number;
 
-  /** Added to `preciseNow()`: how far the clock has gone back (see #now). */
+  /** Added to `preciseNow()`: how far the clock has gone back, and fallen behind the limiter's timers (see #now). */
   #offset = 0;
   /** The latest `preciseNow() + #offset`. */
   #seen = preciseNow();
-  /** The least the time can be: what the limiter's timers firing prove has passed (see #schedule). */
-  #floor = Number.NEGATIVE_INFINITY;
-  /** The time is `#floor`, not a clock reading: the clock stands still while the timers run. */
-  #timed = false;
-  /** The last timer fired with the clock not moved at all: the next wait adds TIMER_SLACK. */
+  /** The clock fell behind what a timer of the limiter proved had passed, and was moved on (see #schedule); until it runs on by itself again. */
+  #driven = false;
+  /** The last timer fired with the clock not moved at all. */
   #stalled = false;
   /** Creation time, on the limiter's clock (see #now). */
   #created = this.#seen;
@@ -173,9 +171,9 @@ export class RateLimiter {
   /**
    * The time, from `preciseNow()`, which follows `Date.now()` (what fake timers move). It never goes
    * back: when the clock does (set back, fake timers set to the past), the limiter's time stands until
-   * the clock moves on, so no start waits for the clock to catch up with admissions logged before. It
-   * is never less than what its timers prove has passed: with a clock that stands still (a frozen
-   * `Date`, fake timers that fake `setTimeout` alone), the timers drive it.
+   * the clock moves on, so no start waits for the clock to catch up with admissions logged before. A
+   * clock behind what the limiter's timers prove has passed is moved on to that (see #schedule): with a
+   * clock that stands still (a frozen `Date`, fake timers that fake `setTimeout` alone), the timers drive it.
    */
   #now(): number {
     let t = preciseNow() + this.#offset;
@@ -184,8 +182,7 @@ export class RateLimiter {
       t = this.#seen;
     }
     this.#seen = t;
-    this.#timed = t < this.#floor;
-    return this.#timed ? this.#floor : t;
+    return t;
   }
 
   /** When token number `k` (counted from creation) arrives: one every `interval / limit` ms. */
@@ -250,7 +247,7 @@ export class RateLimiter {
     const oldest = this.#log[this.#logStart] as number;
     // On the sub-millisecond clock, a 0.1 ms guard keeps the start a task records a few microseconds
     // after its admission inside the window too; on whole milliseconds (fake timers) times are exact.
-    const guard = this.#timed || (Number.isInteger(oldest) && Number.isInteger(t)) ? 0 : WINDOW_GUARD;
+    const guard = this.#driven || (Number.isInteger(oldest) && Number.isInteger(t)) ? 0 : WINDOW_GUARD;
     const windowAt = this.#log.length < this.limit ? t : oldest + this.interval + guard;
     return Math.max(bucketAt, windowAt);
   }
@@ -330,7 +327,7 @@ export class RateLimiter {
     const t = this.#now();
     // ceil: Date.now() counts whole ms, so the timer never fires before the head waiter is due. With
     // the clock standing still, the timer's proof (see below) needs the slack added.
-    const delay = Math.max(0, Math.ceil(this.#dueAt(t) - t)) + (this.#timed || this.#stalled ? TIMER_SLACK : 0);
+    const delay = Math.max(0, Math.ceil(this.#dueAt(t) - t)) + (this.#driven || this.#stalled ? TIMER_SLACK : 0);
     // A timer already armed to fire no later is kept: re-arming one due now would push it back
     // (a 0 ms timeout fires after 1 ms), and one that fires early just finds nothing due and re-arms.
     if (this.#timer !== undefined && this.#timerAt <= t + delay) return;
@@ -340,9 +337,15 @@ export class RateLimiter {
     this.#timer = setTimer(() => {
       this.#timer = undefined;
       // Fired: whatever the clock says (fake timers that fake setTimeout alone), all but TIMER_SLACK of
-      // the wait has passed — a proof that is never ahead of real time.
-      this.#stalled = this.#now() - this.#armedAt < 0.1;
-      this.#floor = Math.max(this.#floor, this.#timerAt - TIMER_SLACK);
+      // the wait has passed — a proof a real clock is never behind. A clock behind it is moved on to it
+      // and goes on from there (an offset, so the limiter's time still moves with the clock).
+      const t = this.#now();
+      const lag = this.#timerAt - TIMER_SLACK - t;
+      if (lag > 0) {
+        this.#offset += lag;
+        this.#driven = true;
+      } else if (lag <= -1 - TIMER_SLACK) this.#driven = false; // the clock went a full ms past the wait by itself
+      this.#stalled = t - this.#armedAt < 0.1;
       this.#drain();
     }, delay);
   }

@@ -444,6 +444,20 @@ describe('RateLimiter on a real clock', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(interval);
   });
 
+  it('after setTimeout-only fake timers drove it far ahead, the real clock still refills it (tryAcquire)', async () => {
+    vi.useRealTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const limiter = new RateLimiter({ limit: 1, interval: 100 });
+    let granted = 0;
+    for (let i = 0; i < 300; i++) void limiter.acquire().then(() => granted++);
+    await vi.runAllTimersAsync(); // 30 s of fake time in a moment of real time
+    expect(granted).toBe(300);
+    vi.useRealTimers();
+    let taken = 0;
+    for (const end = Date.now() + 600; Date.now() < end; await sleep(10)) if (limiter.tryAcquire()) taken++;
+    expect(taken).toBeGreaterThanOrEqual(4); // 600 ms at 1 per 100 ms (the proof kept as a fixed floor: 0 for 30 s)
+  }, 10_000);
+
   it('a limiter that lived through fake timers keeps its window when real timers come back', async () => {
     vi.useRealTimers();
     const limiter = new RateLimiter({ limit: 2, interval: 250 });

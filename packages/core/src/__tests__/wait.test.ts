@@ -303,6 +303,42 @@ describe('wait and asCompleted at scale', () => {
   });
 });
 
+describe('a signal aborted by a done callback of a future that has settled', () => {
+  /** A running future whose done callback aborts `controller` ("the first one done stops the others"). */
+  function abortingOnSettle() {
+    const executor = new AsyncExecutor();
+    const gate = deferred<number>();
+    const future = executor.submit(() => gate.promise);
+    const controller = new AbortController();
+    future.addDoneCallback(() => controller.abort());
+    return { future, signal: controller.signal, settle: () => gate.resolve(7) };
+  }
+
+  it('result(), wait and asCompleted hear the settling first, as if the abort came a moment later', async () => {
+    const r = abortingOnSettle();
+    const result = r.future.result({ signal: r.signal });
+    r.settle();
+    expect(await result).toBe(7);
+    const w = abortingOnSettle();
+    const waited = wait([w.future], { signal: w.signal });
+    w.settle();
+    expect(await waited).toEqual({ done: new Set([w.future]), pending: new Set() });
+    const a = abortingOnSettle();
+    const iterator = asCompleted([a.future], { signal: a.signal });
+    a.settle();
+    expect(await iterator.next()).toEqual({ done: false, value: a.future });
+  });
+
+  it('a wait still pending on other futures ends as aborted', async () => {
+    const r = abortingOnSettle();
+    const other = new AsyncExecutor().submit(() => new Promise<never>(() => {}));
+    const waited = wait([r.future, other], { signal: r.signal });
+    r.settle();
+    expect(await rejection(waited)).toBeInstanceOf(CancelledError);
+    other.cancel();
+  });
+});
+
 describe('asCompleted', () => {
   it('return() while a next() is pending ends that next() too', async () => {
     const executor = new AsyncExecutor();
