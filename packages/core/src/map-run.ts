@@ -4,7 +4,7 @@ import type { AsyncFuture, FutureState } from './future.js';
 import { mapAll } from './map.js';
 import { Notifier } from './notify.js';
 import type { MapOptions } from './options.js';
-import { anySignal } from './signals.js';
+import { callerSignals } from './signals.js';
 import type { MapFn, Task } from './task.js';
 import { now } from './time.js';
 import { checkFunction } from './validate.js';
@@ -112,8 +112,8 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
   private readonly notifier = new Notifier();
   private readonly controller = new AbortController();
   private unsubscribe: (() => void) | undefined;
-  /** drops the listeners joining `options.signal` to the run's own (where `AbortSignal.any` is missing) */
-  private release: (() => void) | undefined;
+  /** `options.signal` aborting aborts the run's own signal (a member of `callerSignals`, like every caller's signal). */
+  private readonly onAbort = { cancel: (reason: unknown) => this.controller.abort(reason) };
   private promise: Promise<MapRunResult<R, O>[]> | undefined;
 
   constructor(
@@ -134,12 +134,9 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
       return this.refuse('error', new ExecutorShutdownError('executor is shut down: cannot start a map run'));
     }
     const external = this.options.signal;
-    const joined = external === undefined ? undefined : anySignal([external, this.controller.signal]);
-    this.release = joined?.release;
-    const p = this.executor.prepare(this.fn, this.source, {
-      ...this.options,
-      signal: joined?.signal ?? this.controller.signal,
-    });
+    if (external?.aborted) this.controller.abort(external.reason);
+    else if (external !== undefined) callerSignals.add(external, this.onAbort);
+    const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal: this.controller.signal });
     p.observe = (index, item, future) => {
       this.items[index] = item as I;
       this.futures[index] = future;
@@ -219,7 +216,7 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
     this.finishedAt = now();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.release?.();
+    if (this.options.signal !== undefined) callerSignals.delete(this.options.signal, this.onAbort);
     this.changed();
   }
 
