@@ -16,12 +16,7 @@ export type TimerHandle = ReturnType<typeof globalThis.setTimeout> | LongTimer;
 
 /** `unref`: in Node the timer (each link of a long one) does not keep an idle process alive. */
 export function setTimer(fn: () => void, ms: number, unref = false): TimerHandle {
-  const start = (f: () => void, delay: number) => {
-    const id = globalThis.setTimeout(f, delay);
-    if (unref) (id as { unref?: () => void }).unref?.();
-    return id;
-  };
-  if (ms <= MAX_DELAY) return start(fn, ms);
+  if (ms <= MAX_DELAY) return startTimer(fn, ms, unref);
   const timer = new LongTimer();
   if (ms === Number.POSITIVE_INFINITY) return timer;
   // Counted in steps rather than read from the clock: fake timers that fake setTimeout alone work too.
@@ -29,10 +24,16 @@ export function setTimer(fn: () => void, ms: number, unref = false): TimerHandle
   const arm = () => {
     const step = Math.min(left, MAX_DELAY);
     left -= step;
-    timer.id = start(left > 0 ? arm : fn, step);
+    timer.id = startTimer(left > 0 ? arm : fn, step, unref);
   };
   arm();
   return timer;
+}
+
+function startTimer(fn: () => void, ms: number, unref: boolean): ReturnType<typeof globalThis.setTimeout> {
+  const id = globalThis.setTimeout(fn, ms);
+  if (unref) (id as { unref?: () => void }).unref?.();
+  return id;
 }
 
 export function clearTimer(handle: TimerHandle | undefined): void {
