@@ -200,6 +200,16 @@ export class AsyncFuture<T> implements PromiseLike<T> {
     return 'AsyncFuture';
   }
 
+  /** What `console.log(future)` shows in Node — `AsyncFuture #3 (running)` — rather than its executor's whole state. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AsyncFuture ${this.label()} (${this._state})`;
+  }
+
+  /** `JSON.stringify(future)`: `{ id, name, state, attempt }` (a future refers to its executor, a cycle). */
+  toJSON(): { id: number; name: string | undefined; state: FutureState; attempt: number } {
+    return { id: this.id, name: this.name, state: this._state, attempt: this.attempt };
+  }
+
   /**
    * @internal A promise of the outcome, built only when somebody awaits: a
    * future nobody awaits costs no promise, and its failure can never be an
@@ -307,19 +317,25 @@ export function watchFutures<F extends AsyncFuture<unknown>>(
   signal: AbortSignal | undefined,
   aborted: (reason: unknown) => void,
 ): () => void {
-  const listening: F[] = [];
+  /** the futures not settled yet: one that settles is let go at once (a long asCompleted holds no future it yielded) */
+  const listening = new Set<F>();
+  const heard = (f: F) => {
+    listening.delete(f);
+    settled(f);
+  };
   for (const f of futures) {
     if (f.done()) continue;
-    f._listen(settled as Listener<unknown>);
-    listening.push(f);
+    f._listen(heard as Listener<unknown>);
+    listening.add(f);
   }
   const timer = timeout === undefined ? undefined : setTimer(timedOut, timeout);
   let stopped = false;
   const place = {
     cancel: (reason: unknown) => {
-      // Aborted from a done callback of a future that has settled: that settling is heard first (its
-      // other callbacks, this wait's among them, run before the microtask), as if it came a moment later.
-      if (listening.some((f) => f.done()))
+      // Aborted from a done callback of a future that has settled before this wait heard it: that
+      // settling is heard first (its other callbacks, this wait's among them, run before the
+      // microtask), as if the abort came a moment later.
+      if ([...listening].some((f) => f.done()))
         queueMicrotask(() => {
           if (!stopped) aborted(reason);
         });
@@ -331,8 +347,8 @@ export function watchFutures<F extends AsyncFuture<unknown>>(
     stopped = true;
     clearTimer(timer);
     if (signal !== undefined) callerSignals.delete(signal, place);
-    for (const f of listening) f._unlisten(settled as Listener<unknown>);
-    listening.length = 0;
+    for (const f of listening) f._unlisten(heard as Listener<unknown>);
+    listening.clear();
   };
 }
 
