@@ -135,8 +135,9 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
     }
     const external = this.options.signal;
     if (external?.aborted) this.controller.abort(external.reason);
-    else if (external !== undefined) callerSignals.add(external, this.onAbort);
+    // Bad options or items throw here, before anything is listened to.
     const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal: this.controller.signal });
+    if (external !== undefined && !external.aborted) callerSignals.add(external, this.onAbort);
     p.observe = (index, item, future) => {
       this.items[index] = item as I;
       this.futures[index] = future;

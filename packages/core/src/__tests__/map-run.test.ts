@@ -194,4 +194,17 @@ describe('MapRun', () => {
       AbortSignal.any = any;
     }
   });
+
+  it('a run refused at start (bad options, items not iterable) leaves no listener on options.signal', () => {
+    // useMap with an app-wide signal and `items` still undefined: the error goes to an error boundary,
+    // and a listener left on the signal would hold the run (and the component's closures) for its life.
+    const executor = new AsyncExecutor();
+    const app = new AbortController();
+    const badOptions = new MapRun(executor, (x: number) => x, [1], { signal: app.signal, maxConcurrency: 0 });
+    expect(() => badOptions.start()).toThrow(/maxConcurrency/);
+    const badItems = new MapRun(executor, (x: number) => x, undefined as unknown as number[], { signal: app.signal });
+    expect(() => badItems.start()).toThrow(TypeError);
+    expect(getEventListeners(app.signal, 'abort')).toHaveLength(0);
+    expect(executor.getSnapshot().submitted).toBe(0);
+  });
 });
