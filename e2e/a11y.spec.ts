@@ -133,3 +133,26 @@ test('a Cancel pressed from the keyboard leaves the focus on the page, not on <b
     await expect(page.getByTestId('fetch-status')).toContainText('cancelled');
   });
 });
+
+test('a button that becomes unavailable keeps the keyboard focus (Start waiting for the server, Cancel after the run ends)', async ({
+  page,
+}) => {
+  await test.step('fetch: Start pressed from the keyboard stays focused while the server resets', async () => {
+    await page.goto('/?speed=4#fetch');
+    const start = page.getByRole('button', { name: 'Start', exact: true });
+    await start.focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('status')).toHaveText(/^running: /);
+    await expect(start).toBeFocused();
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+  });
+  await test.step('workers: a focused Cancel all stays focused when the run finishes on its own', async () => {
+    await page.goto('/?speed=4#workers');
+    await page.getByLabel('Tasks', { exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const cancel = page.getByRole('button', { name: 'Cancel all' });
+    await cancel.focus();
+    await expect(cancel).toBeDisabled({ timeout: 10_000 }); // the run is over
+    await expect(cancel).toBeFocused();
+  });
+});

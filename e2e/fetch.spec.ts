@@ -117,6 +117,9 @@ test('cancelling the run aborts its requests', async ({ page }) => {
   expect(failed).toBe(0);
   expect(cancelled).toBeGreaterThan(0);
   expect(counts.reduce((a, b) => a + b)).toBe(100);
+  // …and the status line and its progress bar agree with them (requests never pulled are cancelled too)
+  await expect(page.getByTestId('fetch-status')).toHaveText('cancelled: 100 of 100 requests done');
+  await expect(page.getByRole('progressbar', { name: 'requests done' })).toHaveAttribute('value', '100');
 });
 
 test('Start clicked three times in one go starts one run', async ({ page }) => {

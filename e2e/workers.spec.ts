@@ -52,6 +52,20 @@ test('the lanes never show more running bars than workers', async ({ page }, tes
   await page.screenshot({ path: join(testInfo.project.outputDir, 'workers.png'), fullPage: true });
 });
 
+test('a task holding a worker while it waits for a rate-limit token shows as a light-grey bar on that lane', async ({
+  page,
+}) => {
+  // 4 workers and short tasks at 5 starts per second (at 4× speed): the workers wait for tokens most of the time.
+  await startWorkersRun(page, { workers: 4, tasks: 40, duration: 100, rate: 5 });
+  await expect(page.locator(TOKEN_WAIT_BARS).first()).toBeVisible();
+  await expect(
+    page.locator('[data-testid="lane"][aria-label*="waiting for a rate-limit token"]').first(),
+  ).toBeAttached();
+  await page.getByTestId('cancel-all').click();
+  await expect(page.getByTestId('run-state')).toHaveText('idle');
+  await expect(page.locator(TOKEN_WAIT_BARS)).toHaveCount(0);
+});
+
 test('growing the pool during a run starts more tasks at once; shrinking lets running ones finish', async ({
   page,
 }) => {

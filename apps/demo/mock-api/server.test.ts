@@ -230,6 +230,8 @@ describe('POST /api/reset', () => {
       '{"rateLimit":0}',
       '{"failureRate":2}',
       '{"maxDelayMs":1,"minDelayMs":5}',
+      '{"minDelayMs":3000000000,"maxDelayMs":3000000000}', // past setTimeout's range: it would answer at once
+      `{"seed":1,${' '.repeat(70_000)}}`, // over 64 KiB: a 400 still, not a dropped connection
       '{"bogus":1}',
       '{',
     ]) {

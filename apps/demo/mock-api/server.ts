@@ -88,6 +88,9 @@ export const DEFAULT_MOCK_API_CONFIG: Readonly<MockApiConfig> = Object.freeze({
   seed: null,
 });
 
+/** The longest delay `setTimeout` keeps (2³¹ − 1 ms); a longer one fires at once. */
+const MAX_DELAY_MS = 2_147_483_647;
+
 const CONFIG_KEYS = [
   'rateLimit',
   'rateInterval',
@@ -153,8 +156,10 @@ export function resolveConfig(base: Readonly<MockApiConfig>, patch: unknown): Mo
   if (!Number.isInteger(out.minDelayMs) || out.minDelayMs < 0) {
     throw new RangeError(`minDelayMs must be an integer ≥ 0, got ${out.minDelayMs}`);
   }
-  if (!Number.isInteger(out.maxDelayMs) || out.maxDelayMs < out.minDelayMs) {
-    throw new RangeError(`maxDelayMs must be an integer ≥ minDelayMs (${out.minDelayMs}), got ${out.maxDelayMs}`);
+  if (!Number.isInteger(out.maxDelayMs) || out.maxDelayMs < out.minDelayMs || out.maxDelayMs > MAX_DELAY_MS) {
+    throw new RangeError(
+      `maxDelayMs must be an integer from minDelayMs (${out.minDelayMs}) to ${MAX_DELAY_MS}, got ${out.maxDelayMs}`,
+    );
   }
   if ('seed' in input) {
     const s = input.seed;
@@ -177,15 +182,18 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
+        // Read the rest into nothing, so that the 400 goes out on a connection still open.
+        req.off('data', onData);
+        req.resume();
         reject(new RangeError(`body larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });

@@ -3,7 +3,7 @@ export interface WorkerState {
   readonly id: number;
   readonly taskId?: number;
   readonly taskName?: string;
-  /** `Date.now()` when the slot was taken. */
+  /** `Date.now()` when the attempt in this slot started; absent while its task holds the slot waiting for a rate-limit token. */
   readonly busySince?: number;
 }
 

@@ -2,6 +2,7 @@ import { CancelledError, fetchTask, type TaskContext } from '@fanout/core';
 import { useExecutor, useMap } from '@fanout/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useFrameSnapshot } from '../lib/frame-store';
+import { Button } from '../ui/Button';
 import { Counter } from '../ui/Counter';
 import { Board, type ItemState } from './board';
 import type { Item } from './mock-api';
@@ -58,6 +59,8 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
   const { running, queued, retrying } = run.progress;
   // Cancelled: those in flight at the cancel, and those never started (no longer counted as queued then).
   const cancelled = config.requests - ok - failed - running - queued - retrying;
+  // Every request that has an outcome: after a cancel, those never pulled too (`progress.done` counts only pulled items).
+  const settled = ok + failed + cancelled;
   const active = run.status === 'running' || run.status === 'idle';
   const status = useRef<HTMLParagraphElement>(null);
 
@@ -65,12 +68,11 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
     <div className="fetch-panel" data-testid="fetch-panel" data-status={run.status}>
       <div className="fetch-head">
         <p className="status" role="status" aria-live="polite" tabIndex={-1} ref={status} data-testid="fetch-status">
-          {run.status === 'running' ? 'running' : run.status === 'success' ? 'finished' : run.status}:{' '}
-          {run.progress.done} of {run.progress.total} requests done
+          {run.status === 'running' ? 'running' : run.status === 'success' ? 'finished' : run.status}: {settled} of{' '}
+          {config.requests} requests done
         </p>
-        <progress max={config.requests} value={run.progress.done} aria-label="requests done" />
-        <button
-          type="button"
+        <progress max={config.requests} value={settled} aria-label="requests done" />
+        <Button
           disabled={!active}
           onClick={() => {
             run.cancel();
@@ -79,7 +81,7 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
           data-testid="fetch-cancel"
         >
           Cancel
-        </button>
+        </Button>
       </div>
       <dl className="counters" aria-label="Fan-out counters">
         <Counter label="ok" value={ok} testId="fetch-ok" tone="succeeded" />

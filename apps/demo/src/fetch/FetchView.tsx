@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { scaled, useSpeed } from '../speed';
+import { Button } from '../ui/Button';
 import { Counter } from '../ui/Counter';
 import { Legend } from '../ui/Legend';
 import { Slider } from '../ui/Slider';
@@ -171,9 +172,9 @@ export function FetchView() {
             onChange={(v) => setParams((p) => ({ ...p, maxDelayMs: v, minDelayMs: Math.min(p.minDelayMs, v) }))}
           />
           <div className="buttons">
-            <button type="submit" className="primary" disabled={starting} data-testid="fetch-start">
+            <Button type="submit" className="primary" disabled={starting} data-testid="fetch-start">
               Start
-            </button>
+            </Button>
           </div>
           <label className="toggle">
             <input

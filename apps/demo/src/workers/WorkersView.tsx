@@ -3,6 +3,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import { type ExternalStore, useFrameSnapshot } from '../lib/frame-store';
 import { sleep } from '../lib/sleep';
 import { scaled, useSpeed, useSpeedRef } from '../speed';
+import { Button } from '../ui/Button';
 import { Counter } from '../ui/Counter';
 import { Legend } from '../ui/Legend';
 import { Slider } from '../ui/Slider';
@@ -217,16 +218,14 @@ export function WorkersView() {
             <button type="button" className="primary" onClick={start} ref={startButton} data-testid="run">
               Start
             </button>
-            <button
-              type="button"
+            <Button
               disabled={run === null || snapshot.shutdown}
               onClick={() => (snapshot.paused ? run?.executor.resume() : run?.executor.pause())}
               data-testid="pause"
             >
               {snapshot.paused ? 'Resume' : 'Pause'}
-            </button>
-            <button
-              type="button"
+            </Button>
+            <Button
               disabled={!busy}
               onClick={() => {
                 run?.executor.cancelAll();
@@ -235,7 +234,7 @@ export function WorkersView() {
               data-testid="cancel-all"
             >
               Cancel all
-            </button>
+            </Button>
           </div>
         </form>
         <div className="workers-main">

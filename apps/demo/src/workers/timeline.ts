@@ -286,17 +286,18 @@ export class Timeline {
     for (const worker of snapshot.workers) {
       current.add(worker.id);
       const lane = this.lane(worker.id);
-      // A task holds a worker before its attempt starts while it waits for a rate-limit token.
+      // A task holds a worker before its attempt starts while it waits for a rate-limit token: the
+      // snapshot names the task but has no `busySince` (the attempt's start time) yet.
       const taskId = worker.taskId;
       const waiting =
         taskId !== undefined &&
-        worker.busySince !== undefined &&
+        worker.busySince === undefined &&
         !this.ended.has(taskId) &&
         this.active.get(taskId)?.lane !== worker.id;
       if (lane.waitingFor !== undefined && (!waiting || lane.waitingFor !== taskId)) this.endWait(lane, now);
       if (waiting && lane.waitingFor === undefined) {
         lane.waitingFor = taskId;
-        lane.waitStart = (worker.busySince as number) - this.t0;
+        lane.waitStart = now; // the first frame that sees it: no event marks a slot taken
         lane.wait.title = `task ${taskId}: holding W${worker.id}, waiting for a rate-limit token`;
         lane.wait.setAttribute('aria-label', lane.wait.title);
         lane.wait.hidden = false;
