@@ -17,7 +17,7 @@ import type { Semaphore } from './semaphore.js';
 import { SignalWatch } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
-import { NO_ARG, Task } from './task.js';
+import { NO_ARG, Task, taskContext } from './task.js';
 import { TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer, type TimerHandle } from './time.js';
 import { checkBoolean, checkFunction, checkInt, checkOptions } from './validate.js';
@@ -549,7 +549,8 @@ export class AsyncExecutor implements AsyncDisposable {
     const fn = task._fn as (...args: unknown[]) => unknown;
     try {
       const arg = task._outcome; // the task's argument until it settles
-      const result = arg === NO_ARG ? fn(attempt) : fn(arg, attempt);
+      const ctx = taskContext(attempt);
+      const result = arg === NO_ARG ? fn(ctx) : fn(arg, ctx);
       if (
         result !== null &&
         (typeof result === 'object' || typeof result === 'function') &&

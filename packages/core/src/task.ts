@@ -46,11 +46,29 @@ export interface TaskExtra {
 }
 
 /**
- * One attempt, holding one worker slot. Also the `TaskContext` handed to the
- * task function; its `AbortController` is only built if the task reads
- * `signal` (most immediate tasks never do).
+ * The `TaskContext` handed to the task function: a plain object of exactly the four own, enumerable
+ * properties `{ signal, attempt, taskId, workerId }` — a spread (`{ ...ctx }`) passes all four on,
+ * `JSON.stringify` and `toEqual` see nothing else — whose `signal` is built on its first read: an
+ * `AbortController` costs more than the rest of a task, and most immediate tasks never read it. The
+ * object is a proxy whose handler is the attempt itself (an own getter per context,
+ * `Object.defineProperty`, costs ten times as much).
  */
-export class Attempt implements TaskContext {
+export function taskContext(of: Attempt): TaskContext {
+  const fields: ContextFields = { signal: NOT_READ, attempt: of.attempt, taskId: of.task.id, workerId: of.workerId };
+  return new Proxy(fields, of) as unknown as TaskContext;
+}
+
+/** What `console.log(ctx)` shows for a `signal` the task has not read yet (it sees the proxy's fields). */
+class SignalNotReadYet {}
+const NOT_READ = new SignalNotReadYet();
+
+type ContextFields = { signal: AbortSignal | SignalNotReadYet; attempt: number; taskId: number; workerId: number };
+
+/**
+ * One attempt, holding one worker slot: the executor's record of it. The task function gets a
+ * {@link taskContext} of it; its `AbortController` is only built if the task reads `signal`.
+ */
+export class Attempt implements ProxyHandler<ContextFields> {
   attempt = 0;
   /** the outcome of this attempt still decides the future (false once cancelled or timed out) */
   live = false;
@@ -68,10 +86,6 @@ export class Attempt implements TaskContext {
     readonly task: Task<unknown>,
     readonly workerId: number,
   ) {}
-
-  get taskId(): number {
-    return this.task.id;
-  }
 
   /** It holds a slot only to wait for a rate-limit token: its task is queued and its function not called yet. */
   get waitingForToken(): boolean {
@@ -91,6 +105,19 @@ export class Attempt implements TaskContext {
     if (this.reason !== undefined) return;
     this.reason = reason;
     this.ctrl?.abort(reason);
+  }
+
+  /** The proxy trap of its {@link taskContext}'s reads: `signal` is built on the first. */
+  get(fields: ContextFields, key: string | symbol): unknown {
+    if (key !== 'signal') return Reflect.get(fields, key);
+    if (fields.signal === NOT_READ) fields.signal = this.signal;
+    return fields.signal;
+  }
+
+  /** The same for a spread, `Object.entries` or `JSON.stringify`, which look at the property first. */
+  getOwnPropertyDescriptor(fields: ContextFields, key: string | symbol): PropertyDescriptor | undefined {
+    if (key === 'signal' && fields.signal === NOT_READ) fields.signal = this.signal;
+    return Reflect.getOwnPropertyDescriptor(fields, key);
   }
 }
 

@@ -244,6 +244,31 @@ describe('task context', () => {
       expect(ctx.attempt).toBe(1);
     }
   });
+
+  it('is exactly { signal, attempt, taskId, workerId }: a spread keeps all four, JSON and toEqual see nothing else', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const seen: TaskContext[] = [];
+    const future = executor.submit(
+      (ctx) => {
+        seen.push(ctx);
+        if (ctx.attempt === 1) throw new Error('flaky');
+        return JSON.stringify({ item: 7, ctx }); // logging the context
+      },
+      { retries: 1, retryDelay: 0 },
+    );
+    await vi.advanceTimersByTimeAsync(0);
+    expect(JSON.parse(await future)).toEqual({
+      item: 7,
+      ctx: { signal: {}, attempt: 2, taskId: future.id, workerId: 0 },
+    });
+    const [first, second] = seen as [TaskContext, TaskContext];
+    expect(first).toStrictEqual({ signal: expect.any(AbortSignal), attempt: 1, taskId: future.id, workerId: 0 });
+    expect(Object.keys(second).sort()).toEqual(['attempt', 'signal', 'taskId', 'workerId']);
+    const passedOn = { ...second, extra: true }; // a wrapper passing the context on
+    expect(passedOn.signal).toBe(second.signal);
+    expect(passedOn).toMatchObject({ attempt: 2, taskId: future.id, workerId: 0 });
+    expect(first.signal).not.toBe(second.signal); // each attempt has its own
+  });
 });
 
 describe('pause / resume', () => {
