@@ -14,7 +14,7 @@ import {
 import type { RateLimiter } from './rate-limiter.js';
 import { retryDelayFor } from './retry.js';
 import type { Semaphore } from './semaphore.js';
-import { SignalWatch } from './signals.js';
+import { callerSignals } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task, taskContext } from './task.js';
@@ -82,7 +82,6 @@ export class AsyncExecutor implements AsyncDisposable {
   /** while subscribed: fires when the rate limiter's tokens may have risen (see `watchTokens`) */
   private tokenTimer: TimerHandle | undefined;
   private readonly pumps = new Set<() => void>();
-  private readonly signals = new SignalWatch();
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
   private openRuns = 0;
   private readonly signal: AbortSignal | undefined;
@@ -356,7 +355,7 @@ export class AsyncExecutor implements AsyncDisposable {
         this.cancelTask(task, signal.reason);
         return task;
       }
-      this.signals.add(signal, task);
+      callerSignals.add(signal, task);
     }
     this.changed();
     if (!this.draining && this.queue.size === 0 && this.granted.length === 0 && !this.paused && this.pool.hasFree) {
@@ -784,7 +783,7 @@ export class AsyncExecutor implements AsyncDisposable {
     const group = task._group;
     // Tasks aside (retrying, waiting for a permit, parked by a map's limit) have extra state or a group.
     if (extra !== undefined || group !== undefined) this.aside.delete(task);
-    if (task._opts.signal !== undefined) this.signals.delete(task._opts.signal, task);
+    if (task._opts.signal !== undefined) callerSignals.delete(task._opts.signal, task);
     task._fn = undefined;
     // Settled first: what the releases below wake (a semaphore waiter drains the queue) must not start this task.
     task._state = state;

@@ -49,8 +49,9 @@ export class SignalWatch {
 }
 
 /**
- * The signals of callers outside an executor's tasks — semaphore and rate-limiter waiters, `wait`,
- * `asCompleted`, `result()` and map runs: one listener per signal, however many calls share it.
+ * The signals of every caller — tasks' `signal` option (of every executor, the helpers' private ones
+ * included), semaphore and rate-limiter waiters, `wait`, `asCompleted`, `result()`, map runs and
+ * `withTimeout`: one listener per signal, however many calls share it.
  */
 export const callerSignals = /* @__PURE__ */ new SignalWatch();
 

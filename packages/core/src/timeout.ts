@@ -1,5 +1,6 @@
 import { CancelledError, TimeoutError } from './errors.js';
 import { reportError } from './future.js';
+import { callerSignals } from './signals.js';
 import { clearTimer, setTimer } from './time.js';
 import { checkDelay, checkFunction, checkOptions, checkSignal, describe } from './validate.js';
 
@@ -42,24 +43,27 @@ export function withTimeout<T>(
   const controller = new AbortController();
   return new Promise<Awaited<T>>((resolve, reject) => {
     let settled = false;
-    const finish = (error: unknown, value?: Awaited<T>) => {
+    const finish = (ok: boolean, outcome: unknown) => {
       if (settled) return;
       settled = true;
       clearTimer(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (error === undefined) resolve(value as Awaited<T>);
-      else reject(error);
+      if (signal !== undefined) callerSignals.delete(signal, watcher);
+      // A rejection passes through as it came, `undefined` and `null` included (as from Promise.race).
+      if (ok) resolve(outcome as Awaited<T>);
+      else reject(outcome);
     };
-    const onAbort = () => {
-      const error = new CancelledError('withTimeout aborted', { cause: signal?.reason });
-      controller.abort(error);
-      finish(error);
+    const watcher = {
+      cancel: (reason: unknown) => {
+        const error = new CancelledError('withTimeout aborted', { cause: reason });
+        controller.abort(error);
+        finish(false, error);
+      },
     };
     const timer = setTimer(() => {
       if (settled) return;
       const error = new TimeoutError(`timed out after ${ms} ms`);
       controller.abort(error);
-      finish(error);
+      finish(false, error);
       if (cleanup !== undefined) {
         // The caller already has its TimeoutError: a cleanup that fails is reported, as a throwing callback is.
         try {
@@ -69,17 +73,17 @@ export function withTimeout<T>(
         }
       }
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) callerSignals.add(signal, watcher);
     let work: PromiseLike<T> | T;
     try {
       work = typeof fnOrPromise === 'function' ? fnOrPromise(controller.signal) : fnOrPromise;
     } catch (error) {
-      finish(error ?? new Error('withTimeout: function threw a nullish value'));
+      finish(false, error);
       return;
     }
     Promise.resolve(work).then(
-      (value) => finish(undefined, value),
-      (error: unknown) => finish(error ?? new Error('withTimeout: rejected with a nullish value')),
+      (value) => finish(true, value),
+      (error: unknown) => finish(false, error),
     );
   });
 }

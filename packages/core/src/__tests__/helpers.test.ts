@@ -313,7 +313,46 @@ describe('retry', () => {
   });
 });
 
+describe('retry and withTimeout with one signal shared by many calls', () => {
+  it('add one abort listener to it in all, not one per call, and none once they are done', async () => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const calls = [
+      ...Array.from({ length: 20 }, () => withTimeout(() => sleep(20), 1000, { signal })),
+      ...Array.from({ length: 20 }, () => retry(() => sleep(20), { signal })),
+    ];
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20);
+    await Promise.all(calls);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    // …and that one listener still cancels every call
+    const late = [withTimeout(() => sleep(20), 1000, { signal }), retry(() => sleep(20), { signal })];
+    controller.abort(new Error('left the page'));
+    for (const call of late) await expect(call).rejects.toBeInstanceOf(CancelledError);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+});
+
 describe('withTimeout', () => {
+  it('passes a rejection through as it came, undefined and null included (as retry and Promise.race do)', async () => {
+    const reason = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+    expect(await reason(withTimeout(Promise.reject(undefined), 100))).toBeUndefined();
+    expect(await reason(withTimeout(() => Promise.reject(null), 100))).toBeNull();
+    expect(
+      await reason(
+        withTimeout(() => {
+          throw undefined;
+        }, 100),
+      ),
+    ).toBeUndefined();
+    expect(await reason(retry(() => Promise.reject(null)))).toBeNull();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('refuses an unknown option', async () => {
     await expect(withTimeout(Promise.resolve(1), 10, { onTimeout: () => {} } as never)).rejects.toThrow(
       new TypeError('options has an unknown option "onTimeout"'),
