@@ -5,7 +5,8 @@
  */
 import { AsyncExecutor } from './executor.js';
 import { batched, checkIterable } from './iterables.js';
-import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type TaskOptions } from './options.js';
+import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type MapProgress, type TaskOptions } from './options.js';
+import { toRateLimiter } from './rate-limiter.js';
 import type { MapFn, TaskContext, TaskFn } from './task.js';
 import { checkFunction, checkInt, checkObject, describe } from './validate.js';
 
@@ -199,22 +200,18 @@ export function retry<T>(fn: TaskFn<T>, options: RetryOptions = {}): Promise<Awa
   }
 }
 
-/** Options of {@link batchProcess}. */
-export interface BatchProcessOptions<R> {
+/** Options of {@link batchProcess}: its own, plus every task option, applied to each item. */
+export interface BatchProcessOptions<R> extends TaskOptions {
   /** Items per batch. @default 10 */
   batchSize?: number | undefined;
   /** Items of a batch processed at once. @default 10 */
   maxConcurrent?: number | undefined;
   /** Called once per batch, in order, with that batch's results (errors among them with `returnExceptions`). */
   onBatchComplete?: ((results: R[], batchIndex: number) => void | PromiseLike<void>) | undefined;
-  /** Extra attempts per item. @default 0 */
-  retries?: number | undefined;
-  /** First wait before a retry, in ms. @default 100 */
-  retryDelay?: number | undefined;
   /** Put a failed item's error in the results instead of rejecting. @default false */
   returnExceptions?: boolean | undefined;
-  /** Aborting it cancels the items in flight and rejects. */
-  signal?: AbortSignal | undefined;
+  /** Called after each item finishes, with the counts of the whole call (`total`: an array's length, else `undefined`). */
+  onProgress?: ((progress: MapProgress) => void) | undefined;
 }
 
 /**
@@ -247,16 +244,36 @@ export async function batchProcess<I, R>(
   checkIterable('items', items);
   checkObject('options', options);
   checkFunction('processor', processor);
-  const { batchSize = 10, maxConcurrent, onBatchComplete, ...mapOptions } = options;
+  const { batchSize = 10, maxConcurrent, onBatchComplete, onProgress, ...mapOptions } = options;
   checkInt('batchSize', batchSize, 1);
   if (onBatchComplete !== undefined) checkFunction('onBatchComplete', onBatchComplete);
+  if (onProgress !== undefined) checkFunction('onProgress', onProgress);
   const batches = batched(items as Iterable<I>, batchSize) as Iterable<I[]> | AsyncIterable<I[]>;
   return withExecutor(maxConcurrent, async (executor) => {
     executor.prepare(processor, [], mapOptions); // every map option checked now, not at the first batch
+    // One rate limit and one count of progress for the whole call, not one per batch's map.
+    const { rateLimit } = mapOptions;
+    const perItem =
+      rateLimit === undefined ? mapOptions : { ...mapOptions, rateLimit: toRateLimiter(rateLimit, 'rateLimit') };
+    const total = Array.isArray(items) ? items.length : undefined;
+    let done = 0; // items of the batches before this one
+    let failed = 0;
+    let failedInBatch = 0;
     const results: (Awaited<R> | Error)[] = [];
     let index = 0;
     for await (const batch of batches) {
-      const batchResults = await executor.map(processor, batch, mapOptions);
+      const batchResults = await executor.map(processor, batch, {
+        ...perItem,
+        onProgress:
+          onProgress &&
+          ((p) => {
+            failedInBatch = p.failed;
+            onProgress({ done: done + p.done, failed: failed + p.failed, total });
+          }),
+      });
+      done += batch.length;
+      failed += failedInBatch;
+      failedInBatch = 0;
       results.push(...batchResults);
       await onBatchComplete?.(batchResults, index++);
     }

@@ -580,6 +580,29 @@ describe('throttle', () => {
 });
 
 describe('batchProcess', () => {
+  it('one rate limit and one progress count for the whole call, not one per batch', async () => {
+    const starts: number[] = [];
+    const progress: unknown[] = [];
+    const done = batchProcess(
+      [1, 2, 3, 4, 5, 6],
+      (x: number) => {
+        starts.push(Date.now());
+        if (x === 4) throw new Error('four');
+        return x;
+      },
+      {
+        batchSize: 2,
+        rateLimit: { limit: 2, interval: 1000 },
+        returnExceptions: true,
+        onProgress: (p) => progress.push(p),
+      },
+    );
+    await vi.runAllTimersAsync();
+    expect((await done).map((r) => (r instanceof Error ? r.message : r))).toEqual([1, 2, 3, 'four', 5, 6]);
+    expect(starts).toEqual([0, 0, 1000, 1000, 2000, 2000]);
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6].map((n) => ({ done: n, failed: n >= 4 ? 1 : 0, total: 6 })));
+  });
+
   it('rejects bad map options before any item is pulled, even with no items', async () => {
     let pulled = 0;
     async function* slow() {
