@@ -141,11 +141,18 @@ export class RateLimiter {
     return waitForGrant((grant) => this.enqueue(grant), signal, 'rate limiter acquire aborted');
   }
 
-  /** Wait for a token, then call `fn` and return its result. */
-  async run<T>(fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
-    checkFunction('fn', fn);
-    await this.acquire(signal);
-    return await fn();
+  /**
+   * Wait for a token, then call `fn` and return its result. `fn` is called the moment its token is
+   * granted (at once if one is free), so the start the limiter logs is the one the limited API sees:
+   * no other code runs between them, as it could after an `await acquire()`.
+   */
+  run<T>(fn: () => T | PromiseLike<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      checkFunction('fn', fn);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return waitForGrant((grant) => this.enqueue(grant), signal, 'rate limiter acquire aborted', fn);
   }
 
   /**

@@ -111,19 +111,29 @@ export class WaiterList {
 
 /**
  * Promise-style waiting on top of a callback-style `enqueue`: resolves when
- * granted; if `signal` aborts first, leaves the queue and rejects with
+ * granted — with what `onGrant` returns, called in the grant itself (before
+ * any other code runs: a rate limiter logs that moment as the start); if
+ * `signal` aborts first, leaves the queue and rejects with
  * `CancelledError(message, { cause: signal.reason })`. The abort listener is
  * removed on either outcome.
  * @internal
  */
-export function waitForGrant(
+export function waitForGrant<T = void>(
   enqueue: (grant: () => void) => Waiter,
   signal: AbortSignal | undefined,
   message: string,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+  onGrant: () => T | PromiseLike<T> = () => undefined as T,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const start = () => {
+      try {
+        resolve(onGrant());
+      } catch (error) {
+        reject(error);
+      }
+    };
     if (signal === undefined) {
-      enqueue(resolve);
+      enqueue(start);
       return;
     }
     checkSignal('signal', signal);
@@ -141,7 +151,7 @@ export function waitForGrant(
     const waiter = enqueue(() => {
       granted = true;
       callerSignals.delete(signal, place);
-      resolve();
+      start();
     });
     // enqueue may grant synchronously; then there is nothing to listen for.
     if (!granted) callerSignals.add(signal, place);

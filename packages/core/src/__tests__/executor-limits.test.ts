@@ -430,6 +430,34 @@ describe('executor rateLimit', () => {
     expect(maxInWindow(starts, 1000)).toBe(2);
   });
 
+  it('RateLimiter.run(fn) calls fn in its grant: work between the grant and the start cannot push the start past its log', async () => {
+    // A task granted in the same refill as a direct run(fn) caller does 20 ms of synchronous work after
+    // its first await; had fn waited for `await acquire()`, it would start then, 20 ms after its logged
+    // admission, and with the next refill three starts would fall within one interval.
+    const limiter = new RateLimiter({ limit: 2, interval: 100 });
+    const executor = new AsyncExecutor({ maxWorkers: 4, rateLimit: limiter });
+    const starts: number[] = [];
+    const record = () => {
+      starts.push(Date.now());
+    };
+    expect([limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([true, true]); // at 0: full until 100
+    const all = [
+      executor.submit(async () => {
+        record();
+        await null;
+        vi.setSystemTime(Date.now() + 20); // 20 ms of synchronous work (a big JSON.parse)
+      }),
+      limiter.run(record),
+      executor.submit(record),
+      executor.submit(record),
+    ];
+    await vi.runAllTimersAsync();
+    await Promise.all(all);
+    expect(starts.slice(0, 2)).toEqual([100, 100]); // (the clock the next two read was moved on 20 ms)
+    expect(starts).toHaveLength(4);
+    expect(maxInWindow([0, 0, ...starts], 100)).toBe(2);
+  });
+
   it('a task cancelled while it waited for a token ends with no worker in its event (it never ran)', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2, rateLimit: { limit: 1, interval: 1000 } });
     const events: TaskEvent[] = [];
