@@ -5,7 +5,7 @@
 // Run after `pnpm build`. The consumer needs TypeScript's `esnext.disposable` lib for `await using`.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,10 +54,59 @@ writeFileSync(
   }),
 );
 
-const tsc = join(ROOT, 'node_modules/.bin/tsc');
-const result = spawnSync(tsc, ['-p', join(DIR, 'tsconfig.json')], { stdio: 'inherit' });
-if (result.status !== 0) {
-  console.error('✗ the built declarations do not type-check for a strict consumer (skipLibCheck: false)');
-  process.exit(1);
+// A Node project: core's types must not need the DOM lib (`RequestInfo` is only declared there).
+writeFileSync(
+  join(DIR, 'node-consumer.ts'),
+  `import { AsyncExecutor, fetchTask, withTimeout } from ${JSON.stringify(core)};
+
+export async function run(urls: string[]): Promise<number> {
+  await using executor = new AsyncExecutor({ maxWorkers: 4 });
+  const pages = await executor.map((url, ctx) => fetchTask(url, undefined, { parse: 'text' })(ctx), urls);
+  return (await withTimeout(Promise.resolve(pages), 1000)).length;
 }
-console.log('✓ the built declarations type-check for a strict consumer (skipLibCheck: false)');
+`,
+);
+writeFileSync(
+  join(DIR, 'tsconfig.node.json'),
+  JSON.stringify({
+    compilerOptions: {
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: 'es2022',
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['es2022', 'esnext.disposable'],
+      types: ['node'],
+      typeRoots: [join(ROOT, 'node_modules/@types')],
+    },
+    files: ['node-consumer.ts'],
+  }),
+);
+
+const tsc = join(ROOT, 'node_modules/.bin/tsc');
+let failed = false;
+for (const [config, who] of [
+  ['tsconfig.json', 'a strict React consumer'],
+  ['tsconfig.node.json', 'a strict Node consumer without the DOM lib'],
+]) {
+  const result = spawnSync(tsc, ['-p', join(DIR, config)], { stdio: 'inherit' });
+  if (result.status === 0) console.log(`✓ the built declarations type-check for ${who} (skipLibCheck: false)`);
+  else {
+    console.error(`✗ the built declarations do not type-check for ${who} (skipLibCheck: false)`);
+    failed = true;
+  }
+}
+// TanStack Query is an optional peer of @fanout/react: its declarations must not import it.
+const reactDts = join(ROOT, 'packages/react/dist');
+const needQuery = readdirSync(reactDts).filter(
+  (f) => f.endsWith('.d.ts') && readFileSync(join(reactDts, f), 'utf8').includes('@tanstack/react-query'),
+);
+if (needQuery.length > 0) {
+  console.error(
+    `✗ @fanout/react's declarations import @tanstack/react-query, an optional peer: ${needQuery.join(', ')}`,
+  );
+  failed = true;
+} else console.log("✓ @fanout/react's declarations type-check without @tanstack/react-query installed");
+if (failed) process.exit(1);

@@ -57,28 +57,28 @@ const KEYS: ReadonlySet<string> = new Set(['parse']);
  * const texts = await executor.map((url, ctx) => fetchTask(url, undefined, { parse: 'text' })(ctx), urls);
  */
 export function fetchTask<T = unknown>(
-  input: RequestInfo | URL,
+  input: string | URL | Request,
   init?: FetchInit,
   options?: FetchTaskOptions<'json'>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<T>;
 // `T` is accepted (and unused) by the next two, so that `fetchTask<User>(url, init, { parse: 'text' })` still types.
 export function fetchTask<_T = unknown>(
-  input: RequestInfo | URL,
+  input: string | URL | Request,
   init: FetchInit | undefined,
   options: FetchTaskOptions<'text'>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<string>;
 export function fetchTask<_T = unknown>(
-  input: RequestInfo | URL,
+  input: string | URL | Request,
   init: FetchInit | undefined,
   options: FetchTaskOptions<'response'>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Response>;
 export function fetchTask<T = unknown, P extends FetchParse = FetchParse>(
-  input: RequestInfo | URL,
+  input: string | URL | Request,
   init?: FetchInit,
   options?: FetchTaskOptions<P>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>>;
 export function fetchTask<T, P extends FetchParse>(
-  input: RequestInfo | URL,
+  input: string | URL | Request,
   init?: FetchInit,
   options?: FetchTaskOptions<P>,
 ): (ctx: Pick<TaskContext, 'signal'>) => Promise<Parsed<P, T>> {

@@ -1,8 +1,15 @@
 'use client';
 
 import { type AsyncExecutor, checkFunction, describeValue, type TaskContext, type TaskOptions } from '@fanout/core';
-// Types only: importing the hooks never loads TanStack Query.
-import type { QueryFunction, QueryFunctionContext, QueryKey } from '@tanstack/react-query';
+
+/**
+ * What `withExecutor` needs of TanStack Query's `QueryFunctionContext`, written out here so that these
+ * types (like the code) need no Query installed: Query's context is one, and a query function takes
+ * the very context type Query gives it (`queryKey`, `meta`, `pageParam` typed).
+ */
+export interface QueryContextLike {
+  readonly signal: AbortSignal;
+}
 
 /**
  * A TanStack Query `queryFn` that runs through `executor`, so `useQueries`
@@ -21,11 +28,11 @@ import type { QueryFunction, QueryFunctionContext, QueryKey } from '@tanstack/re
  *   })),
  * });
  */
-export function withExecutor<T, TQueryKey extends QueryKey = QueryKey, TPageParam = never>(
+export function withExecutor<T, C extends QueryContextLike = QueryContextLike>(
   executor: AsyncExecutor,
-  queryFn: (context: QueryFunctionContext<TQueryKey, TPageParam>, task: TaskContext) => T | PromiseLike<T>,
+  queryFn: (context: C, task: TaskContext) => T | PromiseLike<T>,
   options?: Omit<TaskOptions, 'signal'>,
-): QueryFunction<T, TQueryKey, TPageParam> {
+): (context: C) => T | Promise<T> {
   if (typeof (executor as Partial<AsyncExecutor> | null)?.submit !== 'function') {
     throw new TypeError(`executor must be an AsyncExecutor, got ${describeValue(executor)}`);
   }
