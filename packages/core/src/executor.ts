@@ -619,16 +619,17 @@ export class AsyncExecutor implements AsyncDisposable {
       this.settle(task, error instanceof CancelledError ? 'cancelled' : 'failed', error);
       return;
     }
+    if (task._state !== 'running') return; // retryIf cancelled it (aborted its signal, shut down): settled
     const delayMs = retryDelayFor(opts, n, error);
     task._state = 'retrying';
     this.nRunning--;
     this.nRetrying++;
     this.aside.add(task);
-    if (this.events.listening) this.emit('retry', task, attempt.workerId, error, delayMs);
-    this.changed();
     const extra = task.extra();
+    // Armed before anyone hears of the retry: a listener that cancels the task clears it.
     extra.retryTimer = setTimer(() => {
       extra.retryTimer = undefined;
+      if (task._state !== 'retrying') return;
       this.aside.delete(task);
       task._state = 'queued';
       this.nRetrying--;
@@ -637,6 +638,8 @@ export class AsyncExecutor implements AsyncDisposable {
       this.queue.unshift(task);
       this.drain();
     }, delayMs);
+    if (this.events.listening) this.emit('retry', task, attempt.workerId, error, delayMs);
+    this.changed();
   }
 
   private releaseSlot(attempt: Attempt): void {

@@ -703,3 +703,60 @@ describe('while waiting to retry', () => {
     await expect(future).resolves.toBe('ok');
   });
 });
+
+describe('a task cancelled while its retry is announced (invariant 2: settled exactly once)', () => {
+  const flaky = async () => {
+    throw new Error('flaky');
+  };
+
+  it('cancelled from its own retry event: stays cancelled, never starts again, leaves no timer', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const types: string[] = [];
+    executor.onEvent((e: TaskEvent) => {
+      types.push(e.type);
+      if (e.type === 'retry') future.cancel('gave up after one retry');
+    });
+    const future = executor.submit(flaky, { retries: 3, retryDelay: 10, jitter: 'none' });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(types).toEqual(['queued', 'started', 'retry', 'cancelled']);
+    expect(future.state).toBe('cancelled');
+    expect(executor.getSnapshot()).toMatchObject({ retrying: 0, running: 0, queued: 0, cancelled: 1, failed: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('shutdown({ cancelFutures: true }) from a retry listener: the task is cancelled once, nothing is left', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const fn = vi.fn(flaky);
+    executor.submit(fn, { retries: 3, retryDelay: 10, jitter: 'none' });
+    let shutdown: Promise<void> | undefined;
+    executor.onEvent((e) => {
+      if (e.type === 'retry') shutdown ??= executor.shutdown({ cancelFutures: true });
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    await shutdown;
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, running: 0, retrying: 0, failed: 0, cancelled: 1 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('cancelled by retryIf itself (a circuit breaker aborting the signal) and then asked to retry', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const breaker = new AbortController();
+    const fn = vi.fn(flaky);
+    const future = executor.submit(fn, {
+      retries: 3,
+      retryDelay: 10,
+      jitter: 'none',
+      signal: breaker.signal,
+      retryIf: () => {
+        breaker.abort(new Error('breaker open'));
+        return true;
+      },
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(future.state).toBe('cancelled');
+    expect(executor.getSnapshot()).toMatchObject({ retrying: 0, running: 0, cancelled: 1, failed: 0 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
