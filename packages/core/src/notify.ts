@@ -8,6 +8,7 @@ import { checkFunction } from './validate.js';
  * check.
  */
 export class Notifier {
+  /** One entry per subscription (the same function twice is called twice, and one unsubscribe leaves the other), removed in O(1). */
   private readonly listeners = new Set<() => void>();
   private scheduled = false;
   /** Someone is subscribed: a plain field, so a hot path checks it without a call. */
@@ -19,14 +20,11 @@ export class Notifier {
 
   subscribe(listener: () => void): () => void {
     checkFunction('listener', listener);
-    this.listeners.add(listener);
+    const entry = () => listener();
+    this.listeners.add(entry);
     this.listening = true;
-    let subscribed = true;
     return () => {
-      // A second call must not remove the same listener subscribed again since.
-      if (!subscribed) return;
-      subscribed = false;
-      this.listeners.delete(listener);
+      this.listeners.delete(entry);
       this.listening = this.listeners.size > 0;
     };
   }

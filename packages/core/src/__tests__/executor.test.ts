@@ -727,6 +727,21 @@ describe('subscribe', () => {
     expect(listener).toHaveBeenCalled();
   });
 
+  it('the same function subscribed twice (two widgets sharing a callback) stays subscribed until both unsubscribe', async () => {
+    const executor = new AsyncExecutor();
+    const render = vi.fn();
+    const a = executor.subscribe(render);
+    const b = executor.subscribe(render);
+    expect(executor.subscriberCount).toBe(2);
+    a();
+    expect(executor.subscriberCount).toBe(1);
+    executor.submit(() => 1);
+    await flush();
+    expect(render).toHaveBeenCalledTimes(1);
+    b();
+    expect(executor.subscriberCount).toBe(0);
+  });
+
   it('a throwing listener is reported and does not stop the others', async () => {
     const report = vi.fn();
     vi.stubGlobal('reportError', report);
