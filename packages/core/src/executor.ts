@@ -18,7 +18,7 @@ import { callerSignals } from './signals.js';
 import type { ExecutorSnapshot, TaskEvent } from './snapshot.js';
 import type { Attempt, Group, MapFn, TaskFn } from './task.js';
 import { NO_ARG, Task, taskContext } from './task.js';
-import { TaskQueue } from './task-queue.js';
+import { startsBefore, TaskQueue } from './task-queue.js';
 import { clearTimer, now, setTimer, type TimerHandle } from './time.js';
 import { checkBoolean, checkFunction, checkInt, checkOptions } from './validate.js';
 import { type AsCompletedOptions, asCompleted, type WaitOptions, type WaitResult, wait } from './wait.js';
@@ -82,6 +82,9 @@ export class AsyncExecutor implements AsyncDisposable {
   /** while subscribed: fires when the rate limiter's tokens may have risen (see `watchTokens`) */
   private tokenTimer: TimerHandle | undefined;
   private readonly pumps = new Set<() => void>();
+  /** The priority of the first task; then whether any differed (only then can a queued task outrank a slot holder). */
+  private firstPriority: number | undefined;
+  private mixedPriorities = false;
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
   private openRuns = 0;
   private readonly signal: AbortSignal | undefined;
@@ -346,6 +349,7 @@ export class AsyncExecutor implements AsyncDisposable {
   /** @internal used by map runs */
   enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions): Task<unknown> {
     const task = new Task<unknown>(fn, arg, opts);
+    if (!this.mixedPriorities && opts.priority !== (this.firstPriority ??= opts.priority)) this.mixedPriorities = true;
     this.nSubmitted++;
     this.nQueued++;
     if (this.events.listening) this.emit('queued', task, undefined);
@@ -416,7 +420,18 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (!this.paused && this.pool.hasFree) {
+      while (!this.paused) {
+        if (!this.pool.hasFree) {
+          // Full: a queued task that outranks one holding a slot only to wait for a token takes that slot.
+          const head = this.mixedPriorities ? this.queue.peek() : undefined;
+          const holder = head?._state === 'queued' ? this.tokenWaiterBelow(head._priority) : undefined;
+          if (holder === undefined) break;
+          this.shed([holder]);
+          // `head`, or a task the release put back ahead of it (a map's parked one): one off the queue per turn
+          const next = this.queue.shift() as Task<unknown>;
+          if (next._state === 'queued') this.tryStart(next);
+          continue;
+        }
         const task = this.granted.length > 0 ? this.granted.shift() : this.queue.shift();
         if (task === undefined) break;
         if (task._state === 'queued') this.tryStart(task);
@@ -712,14 +727,30 @@ export class AsyncExecutor implements AsyncDisposable {
    */
   private shedSlots(): void {
     if (this.standingDown) return; // pause() is handing every such slot back already
-    const shed = this.pool
-      .attempts()
-      .filter((a) => a.waitingForToken)
-      .sort((a, b) => b.task.id - a.task.id)
-      .slice(0, this.pool.active - this.pool.size);
+    this.shed(
+      this.pool
+        .attempts()
+        .filter((a) => a.waitingForToken)
+        .sort((a, b) => b.task.id - a.task.id)
+        .slice(0, this.pool.active - this.pool.size),
+    );
+  }
+
+  /** The lowest-priority task (the latest of equals) holding a slot only to wait for a token, if below `priority`. */
+  private tokenWaiterBelow(priority: number): Attempt | undefined {
+    let lowest: Attempt | undefined;
+    for (const a of this.pool.attempts()) {
+      if (!a.waitingForToken || a.task._priority >= priority) continue;
+      if (lowest === undefined || startsBefore(lowest.task, a.task)) lowest = a;
+    }
+    return lowest;
+  }
+
+  /** Take the slots of tasks waiting for a token back: the tasks wait in the queue again (a permit they hold, they keep). */
+  private shed(attempts: Attempt[]): void {
     const queued: Task<unknown>[] = [];
     const holding: Task<unknown>[] = [];
-    for (const attempt of shed) {
+    for (const attempt of attempts) {
       attempt.task._leaveLine();
       if (attempt.permit) {
         attempt.permit = false; // the slot goes, the permit stays with the task
@@ -730,7 +761,7 @@ export class AsyncExecutor implements AsyncDisposable {
     }
     this.requeue(queued);
     this.granted.unshift(...holding);
-    for (const attempt of shed) this.releaseSlot(attempt);
+    for (const attempt of attempts) this.releaseSlot(attempt);
   }
 
   /** Back to the front of the queue, in submit order. */

@@ -48,6 +48,11 @@ export class TaskQueue<T extends Queued> {
     this.heapPush(item);
   }
 
+  /** The item `shift()` would return. */
+  peek(): T | undefined {
+    return this.heap === undefined ? this.ring[this.head] : this.heap[0];
+  }
+
   shift(): T | undefined {
     const heap = this.heap;
     if (heap !== undefined) return this.heapPop(heap);
@@ -98,7 +103,7 @@ export class TaskQueue<T extends Queued> {
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(item, heap[parent] as T)) break;
+      if (!startsBefore(item, heap[parent] as T)) break;
       heap[i] = heap[parent] as T;
       i = parent;
     }
@@ -115,8 +120,8 @@ export class TaskQueue<T extends Queued> {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const child = r < n && before(heap[r] as T, heap[l] as T) ? r : l;
-      if (!before(heap[child] as T, last)) break;
+      const child = r < n && startsBefore(heap[r] as T, heap[l] as T) ? r : l;
+      if (!startsBefore(heap[child] as T, last)) break;
       heap[i] = heap[child] as T;
       i = child;
     }
@@ -125,6 +130,7 @@ export class TaskQueue<T extends Queued> {
   }
 }
 
-function before(a: Queued, b: Queued): boolean {
+/** `a` starts before `b`: a higher priority, or the same one and submitted earlier. */
+export function startsBefore(a: Queued, b: Queued): boolean {
   return a._priority !== b._priority ? a._priority > b._priority : a.id < b.id;
 }

@@ -508,6 +508,40 @@ describe('executor rateLimit', () => {
   });
 });
 
+describe('priority at the rate limiter when every worker waits for a token', () => {
+  it('a later task of higher priority takes the slot of a lower one that only waits for a token, and starts first', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2, rateLimit: { limit: 1, interval: 100 } });
+    const order: string[] = [];
+    const task = (name: string) => () => {
+      order.push(name);
+    };
+    executor.submit(task('first')); // takes the only token
+    executor.submit(task('low 1')); // holds a worker, waiting for a token
+    executor.submit(task('low 2')); // holds the other
+    executor.submit(task('high'), { priority: 9 });
+    expect(executor.getSnapshot()).toMatchObject({ queued: 3, running: 0 }); // all three count as queued
+    expect(executor.getSnapshot().workers.map((w) => w.taskId)).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(400);
+    expect(order).toEqual(['first', 'high', 'low 1', 'low 2']);
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, succeeded: 4 });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a slot holder with a semaphore permit keeps its permit when it gives the slot up', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 100 } });
+    const order: string[] = [];
+    executor.submit(() => void order.push('first'));
+    executor.submit(() => void order.push('low, with the permit'), { semaphore });
+    executor.submit(() => void order.push('high'), { priority: 9 });
+    expect(semaphore.available).toBe(0); // still held by the low task, now waiting without a slot
+    await vi.advanceTimersByTimeAsync(400);
+    expect(order).toEqual(['first', 'high', 'low, with the permit']);
+    expect(semaphore.available).toBe(1);
+    expect(executor.getSnapshot()).toMatchObject({ queued: 0, succeeded: 3 });
+  });
+});
+
 describe('per-task and per-map rateLimit', () => {
   it('a RateLimiter given to some tasks limits only those', async () => {
     const limiter = new RateLimiter({ limit: 1, interval: 500 });
