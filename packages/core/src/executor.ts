@@ -349,7 +349,8 @@ export class AsyncExecutor implements AsyncDisposable {
   /** @internal used by map runs */
   enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions): Task<unknown> {
     const task = new Task<unknown>(fn, arg, opts);
-    if (!this.mixedPriorities && opts.priority !== (this.firstPriority ??= opts.priority)) this.mixedPriorities = true;
+    this.firstPriority ??= opts.priority;
+    if (opts.priority !== this.firstPriority) this.mixedPriorities = true;
     this.nSubmitted++;
     this.nQueued++;
     if (this.events.listening) this.emit('queued', task, undefined);
