@@ -82,9 +82,9 @@ export class AsyncExecutor implements AsyncDisposable {
   /** while subscribed: fires when the rate limiter's tokens may have risen (see `watchTokens`) */
   private tokenTimer: TimerHandle | undefined;
   private readonly pumps = new Set<() => void>();
-  /** The priority of the first task; then whether any differed (only then can a queued task outrank a slot holder). */
-  private firstPriority: number | undefined;
-  private mixedPriorities = false;
+  /** Attempts holding a worker slot only to wait for a rate-limit token; a lower bound of their tasks' priorities. */
+  private readonly tokenHolders = new Set<Attempt>();
+  private holdersFloor = Number.POSITIVE_INFINITY;
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
   private openRuns = 0;
   private readonly signal: AbortSignal | undefined;
@@ -349,8 +349,6 @@ export class AsyncExecutor implements AsyncDisposable {
   /** @internal used by map runs */
   enqueue(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions): Task<unknown> {
     const task = new Task<unknown>(fn, arg, opts);
-    this.firstPriority ??= opts.priority;
-    if (opts.priority !== this.firstPriority) this.mixedPriorities = true;
     this.nSubmitted++;
     this.nQueued++;
     if (this.events.listening) this.emit('queued', task, undefined);
@@ -423,15 +421,8 @@ export class AsyncExecutor implements AsyncDisposable {
     try {
       while (!this.paused) {
         if (!this.pool.hasFree) {
-          // Full: a queued task that outranks one holding a slot only to wait for a token takes that slot.
-          const head = this.mixedPriorities ? this.queue.peek() : undefined;
-          const holder = head?._state === 'queued' ? this.tokenWaiterBelow(head._priority) : undefined;
-          if (holder === undefined) break;
-          this.shed([holder]);
-          // `head`, or a task the release put back ahead of it (a map's parked one): one off the queue per turn
-          const next = this.queue.shift() as Task<unknown>;
-          if (next._state === 'queued') this.tryStart(next);
-          continue;
+          if (this.preempt()) continue;
+          break;
         }
         const task = this.granted.length > 0 ? this.granted.shift() : this.queue.shift();
         if (task === undefined) break;
@@ -545,11 +536,15 @@ export class AsyncExecutor implements AsyncDisposable {
         this.waitForToken(task, attempt, limiters, blocked);
       }
     }, task._priority);
-    if (!granted) task.extra().waiter = waiter;
+    if (granted) return;
+    task.extra().waiter = waiter;
+    this.tokenHolders.add(attempt);
+    if (task._priority < this.holdersFloor) this.holdersFloor = task._priority;
   }
 
   /** The attempt loop: one attempt starts here; its end decides success, retry or failure. */
   private run(task: Task<unknown>, attempt: Attempt): void {
+    if (this.tokenHolders.size > 0) this.tokenHolders.delete(attempt);
     attempt.attempt++; // it started from the count of the attempts before it
     attempt.live = true;
     attempt.started = true;
@@ -624,11 +619,15 @@ export class AsyncExecutor implements AsyncDisposable {
     const n = attempt.attempt;
     let again = false;
     if (n <= opts.retries) {
+      // Between places while retryIf decides (its slot may be released already): aside, where a
+      // cancelAll or a cancelling shutdown that retryIf calls finds it.
+      this.aside.add(task);
       try {
         again = Boolean(opts.retryIf(error, n));
       } catch (e) {
         reportError(e);
       }
+      this.aside.delete(task);
     }
     if (!again) {
       // A task that throws CancelledError itself is cancelled, as in concurrent.futures.
@@ -661,6 +660,7 @@ export class AsyncExecutor implements AsyncDisposable {
   private releaseSlot(attempt: Attempt): void {
     if (!attempt.slot) return;
     attempt.slot = false;
+    if (this.tokenHolders.size > 0) this.tokenHolders.delete(attempt);
     this.pool.release(attempt);
     const group = attempt.task._group;
     if (group !== undefined) {
@@ -701,7 +701,7 @@ export class AsyncExecutor implements AsyncDisposable {
       const extra = task._extra;
       if (task._state === 'queued' && (extra?.waiter !== undefined || extra?.permit)) back.add(task);
     }
-    const waitingForToken = this.pool.attempts().filter((a) => a.waitingForToken);
+    const waitingForToken = this.waitingForTokens();
     for (const attempt of waitingForToken) back.add(attempt.task);
     const wasDraining = this.draining;
     this.draining = true;
@@ -729,22 +729,54 @@ export class AsyncExecutor implements AsyncDisposable {
   private shedSlots(): void {
     if (this.standingDown) return; // pause() is handing every such slot back already
     this.shed(
-      this.pool
-        .attempts()
-        .filter((a) => a.waitingForToken)
+      this.waitingForTokens()
         .sort((a, b) => b.task.id - a.task.id)
         .slice(0, this.pool.active - this.pool.size),
     );
   }
 
-  /** The lowest-priority task (the latest of equals) holding a slot only to wait for a token, if below `priority`. */
-  private tokenWaiterBelow(priority: number): Attempt | undefined {
-    let lowest: Attempt | undefined;
-    for (const a of this.pool.attempts()) {
-      if (!a.waitingForToken || a.task._priority >= priority) continue;
-      if (lowest === undefined || startsBefore(lowest.task, a.task)) lowest = a;
-    }
-    return lowest;
+  /**
+   * The pool is full. If the task next in line for a worker (one granted a permit, else the queue's head)
+   * outranks a task holding a slot only to wait for a token, and could use the slot (its map has room,
+   * its permit is held or free), it takes the slot of the lowest such task (the latest of equals), which
+   * waits in line again, and goes on to its own gates: in the limiter's queue it now stands where its
+   * priority puts it. Each turn puts a higher task in a slot, so the loop in `drain` ends.
+   */
+  private preempt(): boolean {
+    if (this.tokenHolders.size === 0) return false;
+    const granted = this.granted;
+    while (granted.length > 0 && granted[0]?._state !== 'queued') granted.shift();
+    while (granted.length === 0 && this.queue.size > 0 && this.queue.peek()?._state !== 'queued') this.queue.shift();
+    const next = granted.length > 0 ? granted[0] : this.queue.peek();
+    if (next === undefined || next._priority <= this.holdersFloor || !this.couldStart(next)) return false;
+    let holder: Attempt | undefined;
+    for (const a of this.waitingForTokens()) if (holder === undefined || startsBefore(holder.task, a.task)) holder = a;
+    // Exact again: a later task no higher than this skips the scan.
+    this.holdersFloor = holder === undefined ? Number.POSITIVE_INFINITY : holder.task._priority;
+    if (holder === undefined || holder.task._priority >= next._priority) return false;
+    if (granted[0] === next) granted.shift();
+    else this.queue.shift();
+    this.shed([holder]);
+    this.tryStart(next);
+    return true;
+  }
+
+  /**
+   * The attempts holding a slot only to wait for a token now (one whose task was cancelled a moment ago
+   * may still be in the set, its slot released right after: from code that cancelling ran, it is not).
+   */
+  private waitingForTokens(): Attempt[] {
+    return [...this.tokenHolders].filter((a) => a.waitingForToken);
+  }
+
+  /** `task` would take a free worker at once: its map has room, and its permit is held or free to take. */
+  private couldStart(task: Task<unknown>): boolean {
+    const group = task._group;
+    if (group !== undefined && group.active >= group.limit) return false;
+    const semaphore = task._opts.semaphore;
+    return (
+      semaphore === undefined || task._extra?.permit === true || (semaphore.available > 0 && semaphore.waiting === 0)
+    );
   }
 
   /** Take the slots of tasks waiting for a token back: the tasks wait in the queue again (a permit they hold, they keep). */

@@ -335,11 +335,14 @@ export function watchFutures<F extends AsyncFuture<unknown>>(
       // Aborted from a done callback of a future that has settled before this wait heard it: that
       // settling is heard first (its other callbacks, this wait's among them, run before the
       // microtask), as if the abort came a moment later.
-      if ([...listening].some((f) => f.done()))
+      for (const f of listening) {
+        if (!f.done()) continue;
         queueMicrotask(() => {
           if (!stopped) aborted(reason);
         });
-      else aborted(reason);
+        return;
+      }
+      aborted(reason);
     },
   };
   if (signal !== undefined) callerSignals.add(signal, place);

@@ -250,11 +250,11 @@ export async function batchProcess<I, R>(
   if (onProgress !== undefined) checkFunction('onProgress', onProgress);
   const batches = batched(items as Iterable<I>, batchSize) as Iterable<I[]> | AsyncIterable<I[]>;
   return withExecutor(maxConcurrent, async (executor) => {
-    executor.prepare(processor, [], mapOptions); // every map option checked now, not at the first batch
     // One rate limit and one count of progress for the whole call, not one per batch's map.
     const { rateLimit } = mapOptions;
     const perItem =
       rateLimit === undefined ? mapOptions : { ...mapOptions, rateLimit: toRateLimiter(rateLimit, 'rateLimit') };
+    executor.prepare(processor, [], perItem); // every map option checked now, not at the first batch
     const total = Array.isArray(items) ? items.length : undefined;
     let done = 0; // items of the batches before this one
     let failed = 0;

@@ -527,6 +527,51 @@ describe('priority at the rate limiter when every worker waits for a token', () 
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a task granted a permit is next in line too: it takes the slot of a lower task waiting for a token', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 100 } });
+    const order: string[] = [];
+    await semaphore.acquire(); // held outside for a moment
+    executor.submit(() => void order.push('first')); // takes the only token
+    executor.submit(() => void order.push('high'), { priority: 5, semaphore }); // waits for the permit, no worker
+    executor.submit(() => void order.push('low')); // takes the worker, waits for a token
+    semaphore.release(); // 'high' gets the permit while 'low' holds the worker
+    await vi.advanceTimersByTimeAsync(500);
+    expect(order).toEqual(['first', 'high', 'low']);
+  });
+
+  it('a cancelled task at the head of the queue does not keep the next one from taking the slot', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 100 } });
+    const order: string[] = [];
+    await semaphore.acquire();
+    executor.submit(() => void order.push('low'), { semaphore }); // waits for the permit, no worker
+    executor.submit(async () => {
+      order.push('first');
+      await sleep(50);
+    }); // the token and the worker for 50 ms
+    const cancelled = executor.submit(() => void order.push('cancelled'), { priority: 2 });
+    executor.submit(() => void order.push('high'), { priority: 1 });
+    cancelled.cancel(); // stays at the head of the queue until the queue reaches it
+    semaphore.release(); // 'low' has its permit: the first to take the worker when it frees, to wait for a token
+    await vi.advanceTimersByTimeAsync(500);
+    expect(order).toEqual(['first', 'high', 'low']);
+  });
+
+  it('no slot is taken for a task that could not use it (its permit is held by the holder): the holder keeps its place at the limiter', async () => {
+    const limiter = new RateLimiter({ limit: 1, interval: 100 });
+    const semaphore = new Semaphore(1);
+    const e0 = new AsyncExecutor({ maxWorkers: 1, rateLimit: limiter });
+    const e1 = new AsyncExecutor({ maxWorkers: 1, rateLimit: limiter });
+    const order: string[] = [];
+    e0.submit(() => void order.push('X')); // takes the only token
+    e1.submit(() => void order.push('A'), { semaphore }); // permit and worker; first in the limiter's queue
+    e0.submit(() => void order.push('Y')); // behind A
+    e1.submit(() => void order.push('B'), { semaphore, priority: 1 }); // needs A's permit
+    await vi.advanceTimersByTimeAsync(500);
+    expect(order).toEqual(['X', 'A', 'B', 'Y']); // A waited first; B (priority 1) passes Y at the limiter
+  });
+
   it('a slot holder with a semaphore permit keeps its permit when it gives the slot up', async () => {
     const semaphore = new Semaphore(1);
     const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 100 } });

@@ -739,6 +739,24 @@ describe('a task cancelled while its retry is announced (invariant 2: settled ex
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('shutdown({ cancelFutures: true }) called by retryIf cancels the task it is deciding about too', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 1 });
+    const fn = vi.fn(flaky);
+    const future = executor.submit(fn, {
+      retries: 3,
+      retryDelay: 5,
+      jitter: 'none',
+      retryIf: () => {
+        void executor.shutdown({ cancelFutures: true });
+        return true;
+      },
+    });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(future.state).toBe('cancelled');
+    expect(executor.getSnapshot()).toMatchObject({ running: 0, retrying: 0, cancelled: 1 });
+  });
+
   it('cancelled by retryIf itself (a circuit breaker aborting the signal) and then asked to retry', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
     const breaker = new AbortController();
