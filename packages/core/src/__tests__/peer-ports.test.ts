@@ -10,8 +10,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -23,6 +21,7 @@ import {
   TimeoutError,
   zip,
 } from '../index';
+import { collected } from './gc.js';
 import { collect, counter, deferred, flush, isSettled, outcome, rejection, sleep, withTime } from './test-utils.js';
 
 class ZeroDivisionError extends Error {
@@ -322,18 +321,6 @@ describe('on fake timers', () => {
     });
   });
 });
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** True once nothing but `ref` holds its target (collect on later turns of the event loop, as references.test.ts). */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  for (let i = 0; i < 2; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    gc();
-  }
-  return ref.deref() === undefined;
-}
 
 class Payload {
   readonly bytes = new Uint8Array(1024);

@@ -3,27 +3,11 @@
  * iterator let go of them once they are handed over. Ports of the reference tests of cf-taskpool and
  * CPython, with a real garbage collection (`--expose-gc` set at run time) and `WeakRef`s.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
 import { asCompleted, WaitStrategy, wait } from '../wait.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/**
- * True once nothing but `ref` holds its target. A `WeakRef`'s target stays alive until the end of the
- * job that created or read it, so collect on a later turn of the event loop, twice.
- */
-async function collected(ref: WeakRef<object>): Promise<boolean> {
-  for (let i = 0; i < 2; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    gc();
-  }
-  return ref.deref() === undefined;
-}
+import { collected } from './gc.js';
 
 /** Takes `n` values from `iterator` in a frame of its own (so no frame of the test holds the last one). */
 async function takeWeakly(iterator: AsyncIterator<unknown>, n: number): Promise<WeakRef<object>[]> {
