@@ -47,19 +47,6 @@ export function now(): number {
 
 let offset: number | undefined;
 const RESYNC_MS = 5;
-/** The clocks as this module found them: fake timers installed later replace one or both. */
-const realDateNow = globalThis.Date.now;
-const realPerformanceNow = globalThis.performance?.now;
-
-/**
- * Fake timers that fake `Date` but not `performance` (`toFake: ['setTimeout', 'Date']`, older Vitest
- * defaults), or the other way round: the sub-millisecond clock then follows real time while the other
- * stands or jumps, and its fractions are noise that would put every wait a little late. `Date.now()`
- * alone is exact then.
- */
-function oneClockFaked(performance: Performance): boolean {
-  return (globalThis.Date.now !== realDateNow) !== (performance.now !== realPerformanceNow);
-}
 
 /**
  * `Date.now()` with sub-millisecond resolution, for the rate limiter's
@@ -73,7 +60,7 @@ function oneClockFaked(performance: Performance): boolean {
  */
 export function preciseNow(): number {
   const performance = globalThis.performance;
-  if (performance === undefined || oneClockFaked(performance)) return globalThis.Date.now();
+  if (performance === undefined) return globalThis.Date.now();
   const before = performance.now();
   const ms = globalThis.Date.now();
   const after = performance.now();
