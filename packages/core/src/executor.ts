@@ -736,29 +736,50 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * The pool is full. If the task next in line for a worker (one granted a permit, else the queue's head)
-   * outranks a task holding a slot only to wait for a token, and could use the slot (its map has room,
-   * its permit is held or free), it takes the slot of the lowest such task (the latest of equals), which
-   * waits in line again, and goes on to its own gates: in the limiter's queue it now stands where its
-   * priority puts it. Each turn puts a higher task in a slot, so the loop in `drain` ends.
+   * The pool is full. If the task next in line for a worker (the higher of the first granted a permit
+   * and the queue's head) outranks a task holding a slot only to wait for a token, it takes the slot
+   * of the lowest such task (the latest of equals), which waits in line again, and goes on to its own
+   * gates: in the limiter's queue it now stands where its priority puts it. One that could not use a
+   * slot (its map is full, its permit is taken) goes to wait at that gate holding none, as it would
+   * with a worker free, and the next one is looked at. Each turn takes a task off the line, so the
+   * loops here and in `drain` end.
    */
   private preempt(): boolean {
     if (this.tokenHolders.size === 0) return false;
+    for (;;) {
+      const next = this.nextInLine();
+      if (next === undefined || next._priority <= this.holdersFloor) return false;
+      if (!this.couldStart(next)) {
+        this.takeOffLine(next);
+        this.tryStart(next); // parks it or queues it for a permit: it takes no slot
+        continue;
+      }
+      let holder: Attempt | undefined;
+      for (const a of this.waitingForTokens())
+        if (holder === undefined || startsBefore(holder.task, a.task)) holder = a;
+      // Exact again: a later task no higher than this skips the scan.
+      this.holdersFloor = holder === undefined ? Number.POSITIVE_INFINITY : holder.task._priority;
+      if (holder === undefined || holder.task._priority >= next._priority) return false;
+      this.takeOffLine(next);
+      this.shed([holder]);
+      this.tryStart(next);
+      return true;
+    }
+  }
+
+  /** The higher of the first task granted a permit and the queue's head (settled ones dropped on the way). */
+  private nextInLine(): Task<unknown> | undefined {
     const granted = this.granted;
     while (granted.length > 0 && granted[0]?._state !== 'queued') granted.shift();
-    while (granted.length === 0 && this.queue.size > 0 && this.queue.peek()?._state !== 'queued') this.queue.shift();
-    const next = granted.length > 0 ? granted[0] : this.queue.peek();
-    if (next === undefined || next._priority <= this.holdersFloor || !this.couldStart(next)) return false;
-    let holder: Attempt | undefined;
-    for (const a of this.waitingForTokens()) if (holder === undefined || startsBefore(holder.task, a.task)) holder = a;
-    // Exact again: a later task no higher than this skips the scan.
-    this.holdersFloor = holder === undefined ? Number.POSITIVE_INFINITY : holder.task._priority;
-    if (holder === undefined || holder.task._priority >= next._priority) return false;
-    if (granted[0] === next) granted.shift();
+    while (this.queue.size > 0 && this.queue.peek()?._state !== 'queued') this.queue.shift();
+    const first = granted[0];
+    const head = this.queue.peek();
+    return first === undefined || (head !== undefined && startsBefore(head, first)) ? head : first;
+  }
+
+  private takeOffLine(task: Task<unknown>): void {
+    if (this.granted[0] === task) this.granted.shift();
     else this.queue.shift();
-    this.shed([holder]);
-    this.tryStart(next);
-    return true;
   }
 
   /**

@@ -15,7 +15,7 @@ import {
   type TaskContext,
   type TaskEvent,
 } from '../index.js';
-import { Gauge, maxInWindow, outcomeBox, sleep } from './test-utils.js';
+import { flush, Gauge, maxInWindow, outcomeBox, sleep } from './test-utils.js';
 
 beforeEach(() => {
   vi.useFakeTimers({ now: 0 });
@@ -570,6 +570,35 @@ describe('priority at the rate limiter when every worker waits for a token', () 
     e1.submit(() => void order.push('B'), { semaphore, priority: 1 }); // needs A's permit
     await vi.advanceTimersByTimeAsync(500);
     expect(order).toEqual(['X', 'A', 'B', 'Y']); // A waited first; B (priority 1) passes Y at the limiter
+  });
+
+  it('the higher of a task granted a permit and the queue head is next in line; one that cannot use a slot waits at its gate and the next one is looked at', async () => {
+    const semaphore = new Semaphore(1);
+    const executor = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 100 } });
+    const order: string[] = [];
+    await semaphore.acquire(); // held outside
+    executor.submit(() => void order.push('first')); // takes the only token
+    executor.submit(() => void order.push('low, granted'), { priority: -1, semaphore }); // waits for the permit
+    executor.submit(() => void order.push('holder')); // the worker, waiting for a token
+    await flush();
+    semaphore.release(); // 'low, granted' gets it while the worker is held: first of the granted ones
+    executor.submit(() => void order.push('high'), { priority: 5 });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(order.indexOf('high')).toBeLessThan(order.indexOf('holder'));
+
+    const other = new Semaphore(1);
+    const second = new AsyncExecutor({ maxWorkers: 1, rateLimit: { limit: 1, interval: 100 } });
+    const seen: string[] = [];
+    await other.acquire(); // held outside for long
+    second.submit(() => void seen.push('first'));
+    second.submit(() => void seen.push('holder')); // the worker, waiting for a token
+    second.submit(() => void seen.push('top, no permit'), { priority: 5, semaphore: other });
+    second.submit(() => void seen.push('next'), { priority: 4 });
+    await vi.advanceTimersByTimeAsync(1000);
+    other.release();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen.indexOf('next')).toBeLessThan(seen.indexOf('holder'));
+    expect(seen).toHaveLength(4);
   });
 
   it('a slot holder with a semaphore permit keeps its permit when it gives the slot up', async () => {
