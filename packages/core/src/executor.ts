@@ -701,7 +701,7 @@ export class AsyncExecutor implements AsyncDisposable {
       const extra = task._extra;
       if (task._state === 'queued' && (extra?.waiter !== undefined || extra?.permit)) back.add(task);
     }
-    const waitingForToken = this.waitingForTokens();
+    const waitingForToken = [...this.tokenHolders];
     for (const attempt of waitingForToken) back.add(attempt.task);
     const wasDraining = this.draining;
     this.draining = true;
@@ -728,11 +728,7 @@ export class AsyncExecutor implements AsyncDisposable {
    */
   private shedSlots(): void {
     if (this.standingDown) return; // pause() is handing every such slot back already
-    this.shed(
-      this.waitingForTokens()
-        .sort((a, b) => b.task.id - a.task.id)
-        .slice(0, this.pool.active - this.pool.size),
-    );
+    this.shed([...this.tokenHolders].sort((a, b) => b.task.id - a.task.id).slice(0, this.pool.active - this.pool.size));
   }
 
   /**
@@ -755,8 +751,7 @@ export class AsyncExecutor implements AsyncDisposable {
         continue;
       }
       let holder: Attempt | undefined;
-      for (const a of this.waitingForTokens())
-        if (holder === undefined || startsBefore(holder.task, a.task)) holder = a;
+      for (const a of this.tokenHolders) if (holder === undefined || startsBefore(holder.task, a.task)) holder = a;
       // Exact again: a later task no higher than this skips the scan.
       this.holdersFloor = holder === undefined ? Number.POSITIVE_INFINITY : holder.task._priority;
       if (holder === undefined || holder.task._priority >= next._priority) return false;
@@ -780,14 +775,6 @@ export class AsyncExecutor implements AsyncDisposable {
   private takeOffLine(task: Task<unknown>): void {
     if (this.granted[0] === task) this.granted.shift();
     else this.queue.shift();
-  }
-
-  /**
-   * The attempts holding a slot only to wait for a token now (one whose task was cancelled a moment ago
-   * may still be in the set, its slot released right after: from code that cancelling ran, it is not).
-   */
-  private waitingForTokens(): Attempt[] {
-    return [...this.tokenHolders].filter((a) => a.waitingForToken);
   }
 
   /** `task` would take a free worker at once: its map has room, and its permit is held or free to take. */
@@ -839,7 +826,9 @@ export class AsyncExecutor implements AsyncDisposable {
     } else if (attempt?.waitingForToken) {
       // It held a slot while waiting for a token, first attempt or retry (an attempt that ran, timed out
       // and still holds its slot keeps it). Settled first, as in settle(): what the release wakes (a
-      // permit's next holder) starts after this task has ended.
+      // permit's next holder) starts after this task has ended. It waits for no token from now on, also
+      // for code its settling runs (a done callback that resizes the pool must not shed this slot).
+      this.tokenHolders.delete(attempt);
       this.settle(task, 'cancelled', error);
       this.releaseSlot(attempt);
       this.drain();
