@@ -5,7 +5,7 @@
  * Ports: antflow shared-semaphore concurrency (`max_active == 2`).
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AsyncExecutor,
   CancelledError,
@@ -15,14 +15,9 @@ import {
   type TaskContext,
   type TaskEvent,
 } from '../index.js';
-import { flush, Gauge, maxInWindow, outcomeBox, sleep } from './test-utils.js';
+import { flush, Gauge, maxInWindow, outcomeBox, sleep, useFakeTimers } from './test-utils.js';
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers({ now: 0 });
 
 describe('semaphore option', () => {
   it('a semaphore shared by the tasks of two executors never exceeds its permits', async () => {

@@ -4,16 +4,11 @@
  * executors (SPEC invariants 1 and 2; "pause(): a task waiting for a token or a permit counts as
  * queued"; "equal priorities start in submit order"). Each case is a schedule that once broke.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AsyncExecutor, RateLimiter, Semaphore } from '../index.js';
-import { sleep } from './test-utils.js';
+import { sleep, useFakeTimers } from './test-utils.js';
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers({ now: 0 });
 
 /** Counts holders of a semaphore-guarded section and remembers the most at once. */
 function holders() {

@@ -16,3 +16,11 @@ export async function collected(ref: WeakRef<object>): Promise<boolean> {
   }
   return ref.deref() === undefined;
 }
+
+/** A value worth collecting (1 KiB), with a method a task can call on it. */
+export class Payload {
+  readonly bytes = new Uint8Array(1024);
+  method(): number {
+    return this.bytes.length;
+  }
+}

@@ -6,7 +6,7 @@
  * pyferris async_parallel_map / async_parallel_filter.
  */
 import { getEventListeners } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   batchProcess,
   CancelledError,
@@ -19,18 +19,13 @@ import {
   throttle,
   withTimeout,
 } from '../index.js';
-import { Gauge, outcomeBox, sleep } from './test-utils.js';
+import { Gauge, outcomeBox, sleep, useFakeTimers } from './test-utils.js';
 
 async function* asyncRange(n: number): AsyncGenerator<number> {
   for (let i = 0; i < n; i++) yield i;
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers({ now: 0 });
 
 describe('parallelMap', () => {
   it('keeps input order whatever the finishing order, never more than maxConcurrent at once', async () => {

@@ -3,7 +3,7 @@
  * utilities fails at once, naming the option and the value (SPEC invariant 4;
  * issue 3 "Bad input"). Executor/future/map argument checks live in bad-input.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AsyncExecutor,
   batched,
@@ -22,6 +22,7 @@ import {
   withTimeout,
   zip,
 } from '../index.js';
+import { useFakeTimers } from './test-utils.js';
 
 type ErrorClass = typeof RangeError | typeof TypeError;
 
@@ -36,12 +37,7 @@ function pattern(name: string, shown: string): RegExp {
   return new RegExp(`${esc(name)}\\b.*${esc(shown)}`);
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers({ now: 0 });
 
 // [option, value, error class, how the value is shown]
 const TASK_CASES: [keyof TaskOptions, unknown, ErrorClass, string][] = [

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AsyncExecutor,
   type AsyncFuture,
@@ -21,8 +21,19 @@ import {
   TimeoutError,
   zip,
 } from '../index';
-import { collected } from './gc.js';
-import { collect, counter, deferred, flush, isSettled, outcome, rejection, sleep, withTime } from './test-utils.js';
+import { collected, Payload } from './gc.js';
+import {
+  collect,
+  counter,
+  deferred,
+  flush,
+  isSettled,
+  outcome,
+  rejection,
+  sleep,
+  useFakeTimers,
+  withTime,
+} from './test-utils.js';
 
 class ZeroDivisionError extends Error {
   override name = 'ZeroDivisionError';
@@ -41,12 +52,7 @@ const adivmod =
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('on fake timers', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeTimers({ now: 0 });
 
   describe('map / mapIter', () => {
     it('a task cancelling itself stops the mapIter with CancelledError after the earlier results', async () => {
@@ -321,13 +327,6 @@ describe('on fake timers', () => {
     });
   });
 });
-
-class Payload {
-  readonly bytes = new Uint8Array(1024);
-  method(): number {
-    return this.bytes.length;
-  }
-}
 
 describe('references (real timers, real gc)', () => {
   /** Read `it` to its end in frames of their own; WeakRefs of what it yielded (dropped from `held`), and how it ended. */

@@ -1,8 +1,9 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CancelledError } from '../errors.js';
 import { RateLimiter, type RateLimitOptions, toRateLimiter } from '../rate-limiter.js';
+import { useFakeTimers } from './test-utils.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -13,12 +14,7 @@ function acquireMany(limiter: RateLimiter, n: number): number[] {
   return times;
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers({ now: 0 });
 
 describe('RateLimiter', () => {
   it('starts with a full bucket and tells when the next token comes', () => {

@@ -7,17 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../errors.js';
 import { AsyncExecutor } from '../executor.js';
 import { asCompleted, WaitStrategy, wait } from '../wait.js';
-import { collected } from './gc.js';
+import { collected, Payload } from './gc.js';
 
 /** Takes `n` values from `iterator` in a frame of its own (so no frame of the test holds the last one). */
 async function takeWeakly(iterator: AsyncIterator<unknown>, n: number): Promise<WeakRef<object>[]> {
   const refs: WeakRef<object>[] = [];
   for (let i = 0; i < n; i++) refs.push(new WeakRef((await iterator.next()).value as object));
   return refs;
-}
-
-class Payload {
-  readonly bytes = new Uint8Array(1024);
 }
 
 describe('references', () => {

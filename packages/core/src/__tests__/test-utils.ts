@@ -52,10 +52,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Fake timers (and a fake `Date`) around every test of the calling file. */
-export function useFakeTimers(): void {
+/** Fake timers (and a fake `Date`) around every test of the calling file or `describe` block. */
+export function useFakeTimers(config?: Parameters<typeof vi.useFakeTimers>[0]): void {
   beforeEach(() => {
-    vi.useFakeTimers();
+    vi.useFakeTimers(config);
   });
   afterEach(() => {
     vi.useRealTimers();

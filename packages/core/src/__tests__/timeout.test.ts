@@ -2,7 +2,7 @@
  * Per-attempt `timeout` (SPEC "Task options", invariant 1; issue 3 "Timeouts").
  * Fake timers throughout.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AsyncExecutor,
   asCompleted,
@@ -13,7 +13,7 @@ import {
   wait,
   withTimeout,
 } from '../index.js';
-import { Gauge, outcomeBox, sleep } from './test-utils.js';
+import { Gauge, outcomeBox, sleep, useFakeTimers } from './test-utils.js';
 
 /** Resolves with `signal.reason` when the signal aborts (rejects, as a well-behaved task would). */
 function untilAborted(signal: AbortSignal): Promise<never> {
@@ -23,12 +23,7 @@ function untilAborted(signal: AbortSignal): Promise<never> {
   });
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers({ now: 0 });
 
 describe('the attempt’s signal', () => {
   it('aborts with a TimeoutError naming the task, the limit and the attempt', async () => {
