@@ -13,6 +13,15 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = join(ROOT, 'node_modules', '.cache', 'dts-check');
 mkdirSync(DIR, { recursive: true });
 
+/** What both consumers below compile with: strict, and errors inside the packages' .d.ts reported. */
+const STRICT = {
+  strict: true,
+  skipLibCheck: false,
+  noEmit: true,
+  target: 'es2022',
+  module: 'nodenext',
+  moduleResolution: 'nodenext',
+};
 const core = join(ROOT, 'packages/core/dist/index.js');
 const react = join(ROOT, 'packages/react/dist/index.js');
 writeFileSync(
@@ -40,12 +49,7 @@ writeFileSync(
   join(DIR, 'tsconfig.json'),
   JSON.stringify({
     compilerOptions: {
-      strict: true,
-      skipLibCheck: false,
-      noEmit: true,
-      target: 'es2022',
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
+      ...STRICT,
       jsx: 'react-jsx',
       lib: ['es2022', 'dom', 'esnext.disposable'],
       typeRoots: [join(ROOT, 'packages/react/node_modules/@types')],
@@ -70,13 +74,8 @@ writeFileSync(
   join(DIR, 'tsconfig.node.json'),
   JSON.stringify({
     compilerOptions: {
-      strict: true,
+      ...STRICT,
       exactOptionalPropertyTypes: true,
-      skipLibCheck: false,
-      noEmit: true,
-      target: 'es2022',
-      module: 'nodenext',
-      moduleResolution: 'nodenext',
       lib: ['es2022', 'esnext.disposable'],
       types: ['node'],
       typeRoots: [join(ROOT, 'node_modules/@types')],
