@@ -8,20 +8,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STRICT, STRICT_REACT } from './strict-consumer.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIR = join(ROOT, 'node_modules', '.cache', 'dts-check');
 mkdirSync(DIR, { recursive: true });
 
-/** What both consumers below compile with: strict, and errors inside the packages' .d.ts reported. */
-const STRICT = {
-  strict: true,
-  skipLibCheck: false,
-  noEmit: true,
-  target: 'es2022',
-  module: 'nodenext',
-  moduleResolution: 'nodenext',
-};
 const core = join(ROOT, 'packages/core/dist/index.js');
 const react = join(ROOT, 'packages/react/dist/index.js');
 writeFileSync(
@@ -49,9 +41,7 @@ writeFileSync(
   join(DIR, 'tsconfig.json'),
   JSON.stringify({
     compilerOptions: {
-      ...STRICT,
-      jsx: 'react-jsx',
-      lib: ['es2022', 'dom', 'esnext.disposable'],
+      ...STRICT_REACT,
       typeRoots: [join(ROOT, 'packages/react/node_modules/@types')],
     },
     files: ['consumer.tsx'],
