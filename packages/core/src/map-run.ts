@@ -4,6 +4,7 @@ import type { AsyncFuture, FutureState } from './future.js';
 import { mapAll } from './map.js';
 import { Notifier } from './notify.js';
 import type { MapOptions } from './options.js';
+import { RateLimiter, toRateLimiter } from './rate-limiter.js';
 import { callerSignals } from './signals.js';
 import type { MapFn, Task } from './task.js';
 import { now } from './time.js';
@@ -115,16 +116,31 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
   /** `options.signal` aborting aborts the run's own signal (a member of `callerSignals`, like every caller's signal). */
   private readonly onAbort = { cancel: (reason: unknown) => this.controller.abort(reason) };
   private promise: Promise<MapRunResult<R, O>[]> | undefined;
+  /** The limiter built from `options.rateLimit` given as options (a given `RateLimiter` is used as it is). */
+  private readonly ownLimiter: RateLimiter | undefined;
 
+  /**
+   * @param follows the run this one replaces (a hook's restart): when `options.rateLimit` is options
+   * with the same `limit`, `interval` and `burst` as that run's, this run takes over its limiter, so
+   * a component's runs share one bucket — restarting does not start a full one.
+   */
   constructor(
     private readonly executor: AsyncExecutor,
     private readonly fn: MapFn<I, R>,
     private readonly source: Iterable<I> | AsyncIterable<I>,
     private readonly options: O = {} as O,
+    follows?: MapRun<I, R, MapOptions>,
   ) {
     checkFunction('fn', fn);
     this.total = Array.isArray(source) ? source.length : 0;
     this.snapshot = idleMapRunSnapshot(this.total);
+    const limits = options.rateLimit;
+    if (limits !== undefined && !(limits instanceof RateLimiter)) {
+      const limiter = toRateLimiter(limits, 'rateLimit');
+      const prev = follows?.ownLimiter;
+      const same = prev?.limit === limiter.limit && prev.interval === limiter.interval && prev.burst === limiter.burst;
+      this.ownLimiter = same ? prev : limiter;
+    }
   }
 
   /** Start the run (once; later calls return the same promise). The promise never rejects unhandled: a failure also shows in the snapshot. */
@@ -136,7 +152,11 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
     const external = this.options.signal;
     if (external?.aborted) this.controller.abort(external.reason);
     // Bad options or items throw here, before anything is listened to.
-    const p = this.executor.prepare(this.fn, this.source, { ...this.options, signal: this.controller.signal });
+    const p = this.executor.prepare(this.fn, this.source, {
+      ...this.options,
+      signal: this.controller.signal,
+      rateLimit: this.ownLimiter ?? this.options.rateLimit,
+    });
     if (external !== undefined && !external.aborted) callerSignals.add(external, this.onAbort);
     p.observe = (index, item, future) => {
       this.items[index] = item as I;

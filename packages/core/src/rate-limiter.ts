@@ -44,7 +44,7 @@ function readOptions(
  *   time t after creation at most `burst + ⌊t·limit/interval⌋` starts were
  *   admitted, and a `burst` below `limit` spreads the starts out at the same rate;
  * - a sliding-window log: at most `limit` admissions in any `interval` ms
- *   (what a server counting requests per window sees), which stops a
+ *   (starts, not arrivals: a request reaches its server a little later), which stops a
  *   2×`limit` burst around a refill. Hence a `burst` above `limit` adds nothing.
  *
  * At most one timer is armed, for the moment the first waiter can be served,

@@ -66,7 +66,7 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const create = (): Entry<I, Awaited<R>> => {
     // The run calls the latest `fn` through the ref: a new closure each render is no change.
     const call = (item: I, ctx: TaskContext) => latest.current(item, ctx) as Awaited<R> | PromiseLike<Awaited<R>>;
-    const run = new MapRun(executor, call, items, mapOptions);
+    const run = new MapRun(executor, call, items, mapOptions, committed.current?.run);
     return { run, idle: run.getSnapshot(), executor, identity, generation, enabled };
   };
   /** The same run's inputs, with `identity` compared by `equal`. */

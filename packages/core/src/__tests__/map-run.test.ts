@@ -144,6 +144,40 @@ describe('MapRun', () => {
     expect(run.getSnapshot().progress).toMatchObject({ total: 10, running: 0, queued: 0, retrying: 0 });
   });
 
+  it('a run that follows another keeps its rate limiter when the limits are the same (a restart starts no full bucket)', async () => {
+    const executor = new AsyncExecutor();
+    const starts: number[] = [];
+    const fn = (x: number) => {
+      starts.push(Date.now());
+      return x;
+    };
+    const items = [1, 2, 3, 4];
+    const first = new MapRun(executor, fn, items, { rateLimit: { limit: 3, interval: 1000 } });
+    void first.start();
+    first.cancel();
+    const second = new MapRun(executor, fn, items, { rateLimit: { limit: 3, interval: 1000, burst: 3 } }, first);
+    void second.start();
+    expect(starts).toHaveLength(3); // the first run took all three tokens
+    await vi.advanceTimersByTimeAsync(999);
+    expect(starts).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(second.getSnapshot().status).toBe('success');
+    const other = new MapRun(executor, fn, items, { rateLimit: { limit: 2, interval: 1000 } }, second);
+    void other.start();
+    expect(starts).toHaveLength(3 + 4 + 2); // other limits: a bucket of their own, full
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(other.getSnapshot().status).toBe('success');
+  });
+
+  it('bad rateLimit options fail at construction, naming them', () => {
+    expect(
+      () => new MapRun(new AsyncExecutor(), (x: number) => x, [1], { rateLimit: { limit: 0, interval: 1000 } }),
+    ).toThrow(RangeError);
+    expect(() => new MapRun(new AsyncExecutor(), (x: number) => x, [1], { rateLimit: null as never })).toThrow(
+      /rateLimit/,
+    );
+  });
+
   it('a function that is not one fails at construction, naming it', () => {
     expect(() => new MapRun(new AsyncExecutor(), 5 as never, [1])).toThrow(
       new TypeError('fn must be a function, got 5'),

@@ -545,6 +545,29 @@ describe('useMap (StrictMode)', () => {
     expect(aborted.result.current.status).toBe('cancelled');
   });
 
+  it('`rateLimit` given as options holds across runs: new items and restart() share one bucket until the limits change', async () => {
+    const starts: number[] = [];
+    const fn = async (id: number) => {
+      starts.push(Date.now());
+      return id;
+    };
+    const page = (p: number) => Array.from({ length: 8 }, (_, i) => p * 100 + i);
+    const { result, rerender } = renderHook(
+      ({ ids, limit }: { ids: number[]; limit: number }) => useMap(fn, ids, { rateLimit: { limit, interval: 1000 } }),
+      { initialProps: { ids: page(1), limit: 5 } },
+    );
+    await tick(50);
+    rerender({ ids: page(2), limit: 5 }); // the next page: a new run
+    await tick(50);
+    act(() => result.current.restart());
+    await tick(50);
+    const t0 = starts[0] as number;
+    expect(starts.filter((t) => t < t0 + 1000)).toHaveLength(5); // one bucket: 5 in the first second, not 15
+    rerender({ ids: page(3), limit: 8 }); // other limits: a limiter of their own, full
+    await tick(50);
+    expect(starts.filter((t) => t < t0 + 1000)).toHaveLength(13);
+  });
+
   it('1,000 tasks finishing in one tick cause a handful of renders, not 1,000', async () => {
     const gate = deferred();
     const items = Array.from({ length: 1000 }, (_, i) => i);
