@@ -113,11 +113,12 @@ export function fetchTask<T, P extends FetchParse>(
       // A Request is sent as a copy, so that a retry can send its body again.
       const request = input instanceof Request ? input.clone() : input;
       const response = await globalThis.fetch(request, { ...init, signal: joined?.signal ?? signal });
+      const url = response.url || String(input instanceof Request ? input.url : input);
       if (!response.ok) {
         throw new HttpError({
           status: response.status,
           statusText: response.statusText,
-          url: response.url || String(input instanceof Request ? input.url : input),
+          url,
           retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
           body: await readBody(response),
         });
@@ -126,7 +127,15 @@ export function fetchTask<T, P extends FetchParse>(
       const text = await response.text();
       if (parse === 'text') return text as Parsed<P, T>;
       // An empty body (204 No Content, an empty 200) is `undefined`, not a SyntaxError to retry.
-      return (text === '' ? undefined : JSON.parse(text)) as Parsed<P, T>;
+      if (text === '') return undefined as Parsed<P, T>;
+      try {
+        return JSON.parse(text) as Parsed<P, T>;
+      } catch (error) {
+        // Which request answered what: an HTML error page behind a proxy reads `Unexpected token '<'` alone.
+        throw new SyntaxError(`${url} (status ${response.status}) did not answer JSON: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
     } catch (error) {
       // The caller's own signal is a cancellation, not a failure to retry — also while the body is read.
       const aborted = own.find((s) => s.aborted);

@@ -21,7 +21,7 @@ export interface RetryPolicy {
  * `TimeoutError` of a whole call (an attempt's own `timeout` is retried), and
  * an HTTP 4xx other than 408 and 429, which a second try would only repeat.
  */
-export function defaultRetryIf(error: unknown): boolean {
+export function defaultRetryIf(error: unknown, _attempt?: number): boolean {
   if (error instanceof CancelledError) return false;
   if (error instanceof TimeoutError) return error.retryable;
   if (error instanceof HttpError) {

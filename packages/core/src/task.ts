@@ -128,9 +128,9 @@ export class Task<T> extends AsyncFuture<T> {
   /** @internal the current (or last) attempt */ _ctx: Attempt | undefined = undefined;
   /**
    * @internal Rare state (see {@link TaskExtra}); until a task needs it, the
-   * field holds just the item's index in a map: one field fewer per task.
+   * field holds just the item's index in a map (-1: a submitted task): one field fewer per task.
    */
-  _more: TaskExtra | number = 0;
+  _more: TaskExtra | number = -1;
 
   constructor(fn: (...args: never[]) => unknown, arg: unknown, opts: ResolvedTaskOptions) {
     super();
@@ -171,7 +171,7 @@ export class Task<T> extends AsyncFuture<T> {
     return typeof more === 'number' ? undefined : more;
   }
 
-  /** @internal the item's index in a map (0 for a submitted task) */
+  /** @internal the item's index in a map (-1 for a submitted task) */
   get _tag(): number {
     const more = this._more;
     return typeof more === 'number' ? more : more.index;
@@ -180,6 +180,12 @@ export class Task<T> extends AsyncFuture<T> {
   set _tag(index: number) {
     if (typeof this._more === 'number') this._more = index;
     else this._more.index = index;
+  }
+
+  /** @internal for messages: a map's item says which one (`#12 (item 3)`, `"users" (item 3)`) */
+  override label(): string {
+    const index = this._tag;
+    return index < 0 ? super.label() : `${super.label()} (item ${index})`;
   }
 
   /** @internal leave the semaphore's or rate limiter's queue it waits in, if any */

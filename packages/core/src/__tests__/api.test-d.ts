@@ -9,7 +9,7 @@ import {
   parallelFilter,
   parallelMap,
 } from '../helpers.js';
-import { MapRun, type MapRunResult, type RetryPolicy, retryDelayFor } from '../index.js';
+import { defaultRetryIf, MapRun, type MapRunResult, type RetryIf, type RetryPolicy, retryDelayFor } from '../index.js';
 import type { MapOptions } from '../options.js';
 import type { RateLimiterOptions, RateLimitOptions } from '../rate-limiter.js';
 import type { ExecutorSnapshot } from '../snapshot.js';
@@ -334,5 +334,13 @@ describe('exported names', () => {
   it('the parameter and result types of exported functions and classes have exported names', () => {
     expectTypeOf(retryDelayFor).parameter(0).toEqualTypeOf<RetryPolicy>();
     expectTypeOf<MapRunResult<number, { returnExceptions: true }>>().toEqualTypeOf<number | Error>();
+  });
+});
+
+describe('defaultRetryIf', () => {
+  it('is a RetryIf, and a custom retryIf can call it with both arguments', () => {
+    expectTypeOf(defaultRetryIf).toMatchTypeOf<RetryIf>();
+    const custom: RetryIf = (error, attempt) => defaultRetryIf(error, attempt) && !(error instanceof SyntaxError);
+    expectTypeOf(custom).toEqualTypeOf<RetryIf>();
   });
 });

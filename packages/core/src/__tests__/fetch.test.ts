@@ -260,6 +260,17 @@ describe('fetchTask', () => {
     expect(await executor.submit(fetchTask(`${srv.url}/empty`, undefined, { parse: 'text' }))).toBe('');
   });
 
+  it("with parse 'json', a body that is not JSON fails with a SyntaxError naming the URL and status (the parser's error as cause)", async () => {
+    const future = executor.submit(fetchTask(`${srv.url}/text`));
+    const error = await future.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SyntaxError);
+    expect((error as Error).message).toMatch(new RegExp(`^${srv.url}/text \\(status 200\\) did not answer JSON: `));
+    expect((error as Error).cause).toBeInstanceOf(SyntaxError);
+  });
+
   it('refuses an input that is not a URL string, a URL or a Request at once, naming it', () => {
     for (const [input, shown] of [
       [null, 'null'],

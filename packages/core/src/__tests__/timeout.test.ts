@@ -74,6 +74,37 @@ describe('the attempt’s signal', () => {
     expect(seen).toEqual([`task #${future.id} timed out after 250 ms (attempt 1 of ∞)`]);
   });
 
+  it("a map's item is named by its index too (items share the call's name), in a timeout and a cancellation", async () => {
+    const executor = new AsyncExecutor();
+    const run = executor.map(
+      (ms: number, { signal }: TaskContext) => (ms > 0 ? sleep(ms, signal) : untilAborted(signal)),
+      [10, 0, 10],
+      { name: 'users', timeout: 50, returnExceptions: true },
+    );
+    await vi.advanceTimersByTimeAsync(50);
+    const results = await run;
+    expect((results[1] as TimeoutError).message).toBe('task "users" (item 1) timed out after 50 ms (attempt 1 of 1)');
+    const cancelled: { taskId: number; error: unknown }[] = [];
+    executor.onEvent((e) => {
+      if (e.type === 'cancelled') cancelled.push({ taskId: e.taskId, error: e.error });
+    });
+    const failing = executor.map(
+      async (ms: number, { signal }: TaskContext) => {
+        if (ms === 0) throw new Error('first item fails');
+        await sleep(ms, signal);
+      },
+      [0, 10],
+    );
+    await expect(failing).rejects.toThrow('first item fails');
+    expect(cancelled).toHaveLength(1); // the rest of the map
+    const [{ taskId, error }] = cancelled as [{ taskId: number; error: unknown }];
+    expect((error as CancelledError).message).toBe(`task #${taskId} (item 1) was cancelled`);
+    // A submitted task has no index.
+    const future = executor.submit(() => sleep(10));
+    future.cancel();
+    expect(() => future.exception()).toThrow(`task #${future.id} was cancelled`);
+  });
+
   it('a timed-out attempt counts as failed and is retried; times follow timeout + delay', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 1 });
     const starts: number[] = [];
