@@ -227,18 +227,23 @@ export class AsyncExecutor implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
+    this.close(options.cancelFutures ? new CancelledError(`executor${this.label()} shut down`) : undefined);
+    return options.wait === false ? Promise.resolve() : this.onIdle();
+  }
+
+  /** Stop accepting work; with `cancel`, cancel every task with it. */
+  private close(cancel: CancelledError | undefined): void {
     if (!this.isShutdown) {
       this.isShutdown = true;
       this.signal?.removeEventListener('abort', this.onAbort);
       this.stopWatchingTokens();
       this.changed();
     }
-    if (options.cancelFutures) {
+    if (cancel !== undefined) {
       this.shutdownCancelled = true; // before cancelAll: the map runs it wakes must not start new items
-      this.cancelAll(new CancelledError(`executor${this.label()} shut down`));
+      this.cancelAll(cancel);
       this.pumpAll(); // ends the map runs with nothing in flight too
     }
-    return options.wait === false ? Promise.resolve() : this.onIdle();
   }
 
   /** Cancel every task not yet settled (the executor stays open). */
@@ -903,7 +908,8 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   private readonly onAbort = (): void => {
-    void this.shutdown({ wait: false, cancelFutures: true });
+    const reason = this.signal?.reason;
+    this.close(new CancelledError(`executor${this.label()} shut down: its signal aborted`, { cause: reason }));
   };
 
   private assertOpen(method: string): void {

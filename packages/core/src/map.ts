@@ -104,8 +104,6 @@ abstract class MapRun {
   protected closed = false;
   /** no more items are pulled (a failure will end the run) */
   protected halted = false;
-  /** consumer-driven runs (mapIter) fail with ExecutorShutdownError rather than start an item after shutdown, as in concurrent.futures */
-  protected stopsAtShutdown = false;
   private pulling = false;
   /** a pump is on the stack: a task settling synchronously inside it must not pump again (unbounded recursion on sync tasks) */
   private pumping = false;
@@ -154,6 +152,7 @@ abstract class MapRun {
     const p = this.p;
     const limit = this.window();
     while (!this.closed && !this.halted && !this.sourceDone && !this.pulling && this.outstanding() < limit) {
+      if (this.stoppedByShutdown()) return; // checked before the pull: no item is taken to be dropped
       if (p.isAsync) {
         this.pulling = true;
         let step: Promise<IteratorResult<unknown>>;
@@ -222,11 +221,7 @@ abstract class MapRun {
   }
 
   private acceptItem(value: unknown): void {
-    if (this.endIfCancelling()) return;
-    if (this.stopsAtShutdown && !this.p.host.accepting) {
-      this.fail(new ExecutorShutdownError('executor is shut down: mapIter cannot start more items'));
-      return;
-    }
+    if (this.endIfCancelling() || this.stoppedByShutdown()) return;
     const index = this.pulled++;
     const task = this.p.host.enqueue(this.p.fn, value, this.p.opts);
     task._tag = index;
@@ -236,10 +231,17 @@ abstract class MapRun {
     task.addDoneCallback(this.onSettle);
   }
 
+  /** A run the consumer drives (mapIter) starts nothing after `shutdown()`: true once it has stopped. */
+  protected stoppedByShutdown(): boolean {
+    return false;
+  }
+
   /** After `shutdown({ cancelFutures })`, which cancelled every task of the run, it starts no more: it ends (true). */
   private endIfCancelling(): boolean {
     if (!this.p.host.cancelling) return false;
-    this.fail(new CancelledError('executor shut down with cancelFutures: map cannot start more items'));
+    this.fail(
+      new CancelledError('executor shut down with cancelFutures (or its signal aborted): map cannot start more items'),
+    );
     return true;
   }
 
@@ -365,11 +367,12 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
   private consumed = 0;
   private ended = false;
   private failure: { error: unknown } | undefined;
+  /** stopped by a shutdown: once the items in flight are handed over, the iterator throws */
+  private cut = false;
   private readonly waiting: { resolve: (r: IteratorResult<unknown>) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(p: PreparedMap) {
     super(p);
-    this.stopsAtShutdown = true;
     this.pump(); // as in concurrent.futures, the first `bufferSize` items start at once
   }
 
@@ -442,6 +445,19 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
     this.deliver();
   }
 
+  /**
+   * After `shutdown()` no item is pulled or started, as in concurrent.futures, but a shutdown without
+   * `cancelFutures` cancels nothing: the items in flight run on and are handed over, then the iterator
+   * throws `ExecutorShutdownError`. (An item whose asynchronous pull was under way is not started.)
+   */
+  protected override stoppedByShutdown(): boolean {
+    if (this.p.host.accepting) return false;
+    this.halted = true;
+    this.cut = true;
+    this.deliver();
+    return true;
+  }
+
   private end(): void {
     this.ended = true;
     this.close();
@@ -464,8 +480,10 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
       }
       const task = this.buffer[this.head];
       if (task === undefined) {
-        if (this.sourceDone && this.unfinished === 0) this.end();
-        else return;
+        if (this.unfinished > 0 || !(this.sourceDone || this.cut)) return;
+        if (this.cut)
+          this.failure = { error: new ExecutorShutdownError('executor is shut down: mapIter cannot start more items') };
+        this.end();
         continue;
       }
       if (!task.done()) return;

@@ -234,6 +234,73 @@ describe('shutdown', () => {
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
+  it('a shutdown without cancelFutures lets the items a mapIter started finish and hands them over, then it throws; nothing pulled is dropped', async () => {
+    // A job drained on SIGINT: its writes in flight must finish, and the iterator must say it was cut short.
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const log: string[] = [];
+    const pulled: number[] = [];
+    function* rows() {
+      for (let i = 0; i < 10; i++) {
+        pulled.push(i);
+        yield i;
+      }
+    }
+    const write = async (i: number, { signal }: { signal: AbortSignal }) => {
+      log.push(`start ${i}`);
+      await sleep(i === 0 ? 100 : 150, signal).catch((e: unknown) => {
+        log.push(`aborted ${i}`);
+        throw e;
+      });
+      log.push(`done ${i}`);
+      return i;
+    };
+    const it = executor.mapIter(write, rows(), { bufferSize: 3 });
+    await vi.advanceTimersByTimeAsync(50); // 0 and 1 running, 2 queued
+    const shut = executor.shutdown({ wait: true }).then(() => Date.now());
+    const got: unknown[] = [];
+    const consumed = (async () => {
+      for await (const value of it) got.push(value);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await vi.advanceTimersByTimeAsync(1000);
+    const error = await consumed;
+    expect(error).toBeInstanceOf(ExecutorShutdownError);
+    expect(got).toEqual([0, 1, 2]); // every item pulled before the shutdown ran and was handed over
+    expect(pulled).toEqual([0, 1, 2]);
+    expect(log.filter((l) => l.startsWith('aborted'))).toEqual([]);
+    expect(await shut).toBeGreaterThanOrEqual(250); // waited for them: 2 started at 100, took 150
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('the same with an async source and ordered: false: results in completion order, then the throw; the source is closed', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 3 });
+    let closed = false;
+    async function* rows() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        closed = true;
+      }
+    }
+    const it = executor.mapIter((i: number) => sleep(30 - 10 * i).then(() => i), rows(), {
+      ordered: false,
+      bufferSize: 3,
+    });
+    await vi.advanceTimersByTimeAsync(1); // 0, 1, 2 running
+    void executor.shutdown();
+    const got: unknown[] = [];
+    const consumed = (async () => {
+      for await (const value of it) got.push(value);
+    })().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await consumed).toBeInstanceOf(ExecutorShutdownError);
+    expect(got).toEqual([2, 1, 0]);
+    expect(closed).toBe(true);
+    expect(executor.getSnapshot()).toMatchObject({ succeeded: 3, cancelled: 0, submitted: 3 });
+  });
+
   it('a paused executor: shutdown with cancelFutures resolves; without, it waits for resume', async () => {
     const paused = new AsyncExecutor();
     paused.pause();
@@ -282,9 +349,11 @@ describe('shutdown', () => {
       }
     });
     await vi.advanceTimersByTimeAsync(1);
-    controller.abort();
+    const why = new Error('SIGINT');
+    controller.abort(why);
     await executor.onIdle();
     expect(reason).toBeInstanceOf(CancelledError);
+    expect((reason as CancelledError).cause).toBe(why); // the signal's reason, as a map's own signal gives it
     expect(f.cancelled()).toBe(true);
     expect(executor.getSnapshot().shutdown).toBe(true);
   });
