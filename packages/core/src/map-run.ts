@@ -232,6 +232,7 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
 
   private finish(status: MapRunStatus, error: unknown): void {
     if (this.status !== 'running') return;
+    if (status === 'success') this.total = this.futures.length; // every item ran: an array shortened meanwhile had fewer
     this.status = status;
     this.error = error;
     this.finishedAt = now();

@@ -340,6 +340,8 @@ class CollectRun extends MapRun {
   protected maybeFinish(): void {
     if (!this.closed && this.sourceDone && this.unfinished === 0) {
       this.close();
+      // As long as the items run: an array the caller shortened meanwhile leaves no holes at the end.
+      this.results.length = this.pulled;
       this.resolve(this.results);
     }
   }

@@ -169,6 +169,15 @@ describe('MapRun', () => {
     expect(other.getSnapshot().status).toBe('success');
   });
 
+  it('an array shortened after the start: a successful run counts as many items as ran', async () => {
+    const items = [1, 2, 3, 4, 5, 6];
+    const run = new MapRun(new AsyncExecutor({ maxWorkers: 1 }), (x: number) => sleep(1).then(() => x), items);
+    void run.start();
+    items.length = 2;
+    await vi.advanceTimersByTimeAsync(10);
+    expect(run.getSnapshot()).toMatchObject({ status: 'success', results: [1, 2], progress: { total: 2, done: 2 } });
+  });
+
   it('bad rateLimit options fail at construction, naming them', () => {
     expect(
       () => new MapRun(new AsyncExecutor(), (x: number) => x, [1], { rateLimit: { limit: 0, interval: 1000 } }),

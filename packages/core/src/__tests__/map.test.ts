@@ -55,6 +55,23 @@ describe('map', () => {
     expect(await withTime(executor.map(amul, zip(range(10), range(10))))).toEqual(range(10).map((i) => i * i));
   });
 
+  it('reads an array as it goes: one shortened after the call gives results as long as the items that ran, no holes', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const batch = [1, 2, 3, 4, 5, 6, 7, 8];
+    const run = executor.map(async (x: number) => {
+      await sleep(10);
+      return x * 10;
+    }, batch);
+    batch.length = 0; // the buffer reused for the next batch (pulled so far: 2 × concurrency)
+    const results = await withTime(run);
+    expect(results).toEqual([10, 20, 30, 40]);
+    expect(Object.keys(results)).toHaveLength(results.length);
+    const grown = [1, 2, 3, 4];
+    const more = executor.map((x: number) => sleep(1).then(() => x), grown, { maxConcurrency: 1 });
+    grown.push(5); // appended before the end was reached: it runs too
+    expect(await withTime(more)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('takes any iterable or async iterable', async () => {
     const executor = new AsyncExecutor();
     async function* gen() {
