@@ -77,6 +77,7 @@ export class AsyncExecutor implements AsyncDisposable {
   private readonly notifier = new Notifier();
   private readonly events = new TaskEvents();
   private snapshot: ExecutorSnapshot | undefined;
+  private serverSnapshot: ExecutorSnapshot | undefined;
   /** a snapshot with rate-limit tokens was handed out in this synchronous stretch: keep handing it out */
   private pinned = false;
   /** while subscribed: fires when the rate limiter's tokens may have risen (see `watchTokens`) */
@@ -314,6 +315,31 @@ export class AsyncExecutor implements AsyncDisposable {
     this.pinned = true;
     queueMicrotask(this.unpin);
     return snapshot;
+  };
+
+  /**
+   * What a server renders, and a client while it hydrates: the configuration (name, pool size, paused,
+   * rate limit) with nothing queued, running or finished and every worker idle, as a new executor
+   * shows it. Built on the first call, then the same object. Bound: `useSyncExternalStore`'s third argument.
+   */
+  readonly getServerSnapshot = (): ExecutorSnapshot => {
+    if (this.serverSnapshot === undefined) {
+      const live = this.getSnapshot();
+      this.serverSnapshot = Object.freeze({
+        ...live,
+        queued: 0,
+        running: 0,
+        retrying: 0,
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+        submitted: 0,
+        workers: Object.freeze(
+          live.workers.filter((w) => w.id < live.maxWorkers).map((w) => Object.freeze({ id: w.id })),
+        ),
+      });
+    }
+    return this.serverSnapshot;
   };
 
   private readonly unpin = (): void => {

@@ -8,7 +8,7 @@ import { RateLimiter, toRateLimiter } from './rate-limiter.js';
 import { callerSignals } from './signals.js';
 import type { MapFn, Task } from './task.js';
 import { now } from './time.js';
-import { checkFunction } from './validate.js';
+import { checkFunction, checkSignal } from './validate.js';
 
 /** Where a {@link MapRun} is. */
 export type MapRunStatus = 'idle' | 'running' | 'success' | 'error' | 'cancelled';
@@ -150,6 +150,7 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
       return this.refuse('error', new ExecutorShutdownError('executor is shut down: cannot start a map run'));
     }
     const external = this.options.signal;
+    if (external !== undefined) checkSignal('signal', external); // the run's own signal goes to prepare()
     if (external?.aborted) this.controller.abort(external.reason);
     // Bad options or items throw here, before anything is listened to.
     const p = this.executor.prepare(this.fn, this.source, {

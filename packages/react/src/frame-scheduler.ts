@@ -38,24 +38,40 @@ export function scheduleFrame(callback: () => void): () => void {
   };
 }
 
+/** Listeners to call at the next frame (a wrapper per subscription), and the one frame that calls them. */
+let pending = new Set<() => void>();
+let cancelFrame: (() => void) | undefined;
+
 /**
  * A `subscribe` whose listeners hear at most once per frame however often
  * `subscribe`'s source notifies: what keeps a hook to one render per frame
- * when 1,000 tasks finish in one tick. Unsubscribing drops a pending call.
+ * when 1,000 tasks finish in one tick. Every coalesced listener due in a frame
+ * is called in one `notifyFunction` call, so React commits the hooks of a page
+ * together, once. Unsubscribing drops a pending call.
  */
 export function coalesce(subscribe: Subscribe): Subscribe {
   return (listener) => {
-    let cancel: (() => void) | undefined;
+    const call = () => listener();
     const unsubscribe = subscribe(() => {
-      cancel ??= scheduleFrame(() => {
-        cancel = undefined;
-        notifyFunction(listener);
-      });
+      pending.add(call);
+      cancelFrame ??= scheduleFrame(flush);
     });
     return () => {
-      cancel?.();
-      cancel = undefined;
+      pending.delete(call);
+      if (pending.size === 0) {
+        cancelFrame?.();
+        cancelFrame = undefined;
+      }
       unsubscribe();
     };
   };
+}
+
+function flush(): void {
+  const due = pending;
+  pending = new Set();
+  cancelFrame = undefined;
+  notifyFunction(() => {
+    for (const call of due) call();
+  });
 }

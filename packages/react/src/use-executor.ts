@@ -11,7 +11,6 @@ import {
   type TaskOptions,
 } from '@fanout/core';
 import { useCallback } from 'react';
-import { idleExecutorSnapshot } from './server-snapshot.js';
 import { useResolvedExecutor } from './use-resolved-executor.js';
 import { type Equality, useStore } from './use-store.js';
 
@@ -60,11 +59,10 @@ export function useExecutor<T>(
     if (options.isEqual !== undefined) checkFunction('options.isEqual', options.isEqual);
   }
   const executor = useResolvedExecutor(source);
-  const getServerSnapshot = useCallback(() => idleExecutorSnapshot(executor), [executor]);
   const snapshot = useStore<ExecutorSnapshot, T | ExecutorSnapshot>(
     executor.subscribe,
     executor.getSnapshot,
-    getServerSnapshot,
+    executor.getServerSnapshot,
     options?.select,
     options?.isEqual as Equality<T | ExecutorSnapshot> | undefined,
   );

@@ -596,6 +596,34 @@ describe('signals', () => {
   });
 });
 
+describe('getServerSnapshot', () => {
+  it('keeps the configuration, zeroes the activity, and is stable', async () => {
+    const executor = new AsyncExecutor({ name: 'x', maxWorkers: 2 });
+    const gate = deferred();
+    const future = executor.submit(() => gate.promise);
+    const idle = executor.getServerSnapshot();
+    expect(idle).toEqual({
+      name: 'x',
+      maxWorkers: 2,
+      paused: false,
+      shutdown: false,
+      queued: 0,
+      running: 0,
+      retrying: 0,
+      succeeded: 0,
+      failed: 0,
+      cancelled: 0,
+      submitted: 0,
+      workers: [{ id: 0 }, { id: 1 }],
+    });
+    expect(Object.isFrozen(idle)).toBe(true);
+    expect(executor.getServerSnapshot()).toBe(idle);
+    expect(executor.getSnapshot().running).toBe(1); // the live one is the live one
+    gate.resolve();
+    await future;
+  });
+});
+
 describe('getSnapshot', () => {
   it('is frozen and the same object until something changes', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2, name: 'snap' });

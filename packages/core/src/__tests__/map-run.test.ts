@@ -178,6 +178,11 @@ describe('MapRun', () => {
     expect(run.getSnapshot()).toMatchObject({ status: 'success', results: [1, 2], progress: { total: 2, done: 2 } });
   });
 
+  it("a signal that is not an AbortSignal fails at start with core's message", () => {
+    const run = new MapRun(new AsyncExecutor(), (x: number) => x, [1], { signal: {} as AbortSignal });
+    expect(() => run.start()).toThrow(new TypeError('signal must be an AbortSignal, got an object'));
+  });
+
   it('bad rateLimit options fail at construction, naming them', () => {
     expect(
       () => new MapRun(new AsyncExecutor(), (x: number) => x, [1], { rateLimit: { limit: 0, interval: 1000 } }),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { coalesce, scheduleFrame } from '../frame-scheduler.js';
+import { coalesce, scheduleFrame, setNotifyFunction } from '../frame-scheduler.js';
 
 function source() {
   const listeners = new Set<() => void>();
@@ -47,6 +47,39 @@ describe('coalesce (requestAnimationFrame)', () => {
     vi.advanceTimersByTime(100);
     expect(listener).not.toHaveBeenCalled();
     expect(s.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('coalesce: every subscription due in a frame, in one notification', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => {
+    setNotifyFunction((fn) => fn());
+    vi.useRealTimers();
+  });
+
+  it('one frame callback and one notifyFunction call for all of them; one unsubscribed keeps the frame for the rest', () => {
+    const a = source();
+    const b = source();
+    const heard: string[] = [];
+    const batches: number[] = [];
+    setNotifyFunction((fn) => {
+      const before = heard.length;
+      fn();
+      batches.push(heard.length - before);
+    });
+    coalesce(a.subscribe)(() => heard.push('a'));
+    const dropB = coalesce(b.subscribe)(() => heard.push('b'));
+    const c = coalesce(b.subscribe)(() => heard.push('c'));
+    a.notify();
+    b.notify();
+    expect(vi.getTimerCount()).toBe(1);
+    dropB();
+    vi.advanceTimersByTime(16);
+    expect(heard).toEqual(['a', 'c']);
+    expect(batches).toEqual([2]);
+    b.notify();
+    c(); // the last one pending: no frame is left behind
     expect(vi.getTimerCount()).toBe(0);
   });
 });

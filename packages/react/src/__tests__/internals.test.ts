@@ -1,8 +1,6 @@
-import { AsyncExecutor } from '@fanout/core';
 import { describe, expect, it, vi } from 'vitest';
 import { release, retain } from '../deferred-release.js';
 import { alike, sameKey } from '../same-key.js';
-import { idleExecutorSnapshot } from '../server-snapshot.js';
 
 describe('sameKey', () => {
   it('compares arrays element by element with Object.is, like a dependency array', () => {
@@ -75,30 +73,5 @@ describe('release / retain', () => {
     await Promise.resolve();
     expect(teardown).toHaveBeenCalledTimes(1);
     retain(owner); // nothing pending: no-op
-  });
-});
-
-describe('idleExecutorSnapshot', () => {
-  it('keeps the configuration, zeroes the activity, and is stable', async () => {
-    const executor = new AsyncExecutor({ name: 'x', maxWorkers: 2 });
-    const future = executor.submit(() => new Promise((r) => setTimeout(r, 5)));
-    const idle = idleExecutorSnapshot(executor);
-    expect(idle).toEqual({
-      name: 'x',
-      maxWorkers: 2,
-      paused: false,
-      shutdown: false,
-      queued: 0,
-      running: 0,
-      retrying: 0,
-      succeeded: 0,
-      failed: 0,
-      cancelled: 0,
-      submitted: 0,
-      workers: [{ id: 0 }, { id: 1 }],
-    });
-    expect(Object.isFrozen(idle)).toBe(true);
-    expect(idleExecutorSnapshot(executor)).toBe(idle);
-    await future;
   });
 });
