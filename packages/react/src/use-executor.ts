@@ -24,7 +24,7 @@ export interface UseExecutorOptions<T> {
 
 /** What {@link useExecutor} returns. */
 export interface UseExecutorResult<T = ExecutorSnapshot> {
-  /** The executor (stable for the component's life). */
+  /** The executor: the same object while the component is mounted (an owned one is replaced after a hidden `<Activity>` shut it down). */
   executor: AsyncExecutor;
   /** The live snapshot (or its selected slice), updated at most once per frame. */
   snapshot: T;

@@ -94,9 +94,15 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const { run, idle } = current;
   useEffect(() => {
     if (!current.enabled) return;
+    // Shown again after a hidden <Activity> cancelled it: a fresh run, as a remount would start.
+    if (dropped.has(run)) return setGeneration((g) => g + 1);
     retain(run);
     void run.start();
-    return () => release(run, () => run.cancel());
+    return () =>
+      release(run, () => {
+        dropped.add(run);
+        run.cancel();
+      });
   }, [current, run]);
   const snapshot = useStore(
     run.subscribe,
@@ -107,6 +113,9 @@ export function useMapRun<I, R>(fn: UseMapFn<I, R>, items: Iterable<I> | AsyncIt
   const restart = useCallback(() => setGeneration((g) => g + 1), []);
   return { snapshot, cancel, restart };
 }
+
+/** Runs their component's effects let go of (unmounted, or hidden in an <Activity>). */
+const dropped = new WeakSet<object>();
 
 interface Restarts {
   count: number;

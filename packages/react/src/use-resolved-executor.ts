@@ -1,7 +1,7 @@
 'use client';
 
 import { AsyncExecutor, checkSignal, type ExecutorOptions } from '@fanout/core';
-import { useContext, useEffect, useRef } from 'react';
+import { useContext, useEffect, useReducer, useRef } from 'react';
 import { ExecutorContext } from './context.js';
 import { release, retain } from './deferred-release.js';
 
@@ -28,8 +28,11 @@ export function useResolvedExecutor(source: AsyncExecutor | ExecutorOptions | un
   }
   const executor = given ?? (owned.current as AsyncExecutor);
   const isOwned = given === undefined;
+  const [, revive] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     if (!isOwned) return;
+    // Shown again after a hidden <Activity> tore it down: render with a new one.
+    if (owned.current !== executor) return revive();
     retain(executor);
     const stop = () => void executor.shutdown({ cancelFutures: true, wait: false });
     // As the constructor would have: aborting the signal cancels every task and shuts the executor down.
