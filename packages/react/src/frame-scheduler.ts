@@ -39,7 +39,7 @@ export function scheduleFrame(callback: () => void): () => void {
 }
 
 /** Listeners to call at the next frame (a wrapper per subscription), and the one frame that calls them. */
-let pending = new Set<() => void>();
+const pending = new Set<() => void>();
 let cancelFrame: (() => void) | undefined;
 
 /**
@@ -68,10 +68,12 @@ export function coalesce(subscribe: Subscribe): Subscribe {
 }
 
 function flush(): void {
-  const due = pending;
-  pending = new Set();
   cancelFrame = undefined;
   notifyFunction(() => {
-    for (const call of due) call();
+    // Taken one by one, so that a listener unsubscribed meanwhile (an unmount) is not called.
+    for (const call of pending) {
+      pending.delete(call);
+      call();
+    }
   });
 }

@@ -84,6 +84,22 @@ describe('coalesce: every subscription due in a frame, in one notification', () 
   });
 });
 
+describe('coalesce: a listener unsubscribed during the frame (an unmount)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('is not called', () => {
+    const s = source();
+    const second = vi.fn();
+    let dropSecond = () => {};
+    coalesce(s.subscribe)(() => dropSecond());
+    dropSecond = coalesce(s.subscribe)(second);
+    s.notify();
+    vi.advanceTimersByTime(16);
+    expect(second).not.toHaveBeenCalled();
+  });
+});
+
 describe('coalesce (no requestAnimationFrame: a microtask)', () => {
   beforeEach(() => {
     vi.stubGlobal('requestAnimationFrame', undefined);
