@@ -23,9 +23,11 @@ function formatMs(ms: number): string {
 
 /**
  * The same five inputs through `useMap` and `useAsCompleted`, side by side:
- * item 0 slow, items 1–4 fast. `map` hands results over in input order, so
- * nothing after item 0 is delivered before it; `asCompleted` hands each over
- * as it finishes.
+ * item 0 slow, items 1–4 fast. `map`'s promise (like an ordered `mapIter`)
+ * hands results over in input order, so nothing after item 0 is delivered
+ * before it; `asCompleted` hands each over as it finishes. `useMap` itself
+ * exposes `results[i]` as soon as item `i` finishes: the map column holds
+ * those back, as `map`'s promise would, and shows them as "held" meanwhile.
  */
 export function OrderView() {
   const speed = useSpeed();
@@ -71,9 +73,10 @@ export function OrderView() {
         <h2 id="order-title">map vs asCompleted</h2>
         <p>
           Five inputs: item 0 takes {formatMs(slowMs)}, items 1–4 take {formatMs(FAST_MS)}
-          {speed !== 1 ? ` (run at ${speed}× speed)` : ''}. <code>useMap</code> delivers results in input order, so the
-          fast ones wait for item 0; <code>useAsCompleted</code> delivers each result as it finishes. Times are ms since
-          the run started.
+          {speed !== 1 ? ` (run at ${speed}× speed)` : ''}. <code>map</code> resolves in input order: the fast ones wait
+          for item 0. The left column shows that order from <code>useMap</code>'s results, held back as <code>map</code>
+          's promise would (<code>useMap</code> itself exposes each result as soon as it finishes: the amber “held”
+          rows). <code>asCompleted</code> hands each result over as it finishes. Times are ms since the run started.
         </p>
       </div>
       <form className="controls inline" aria-label="map vs asCompleted controls" onSubmit={(e) => e.preventDefault()}>
@@ -105,12 +108,12 @@ export function OrderView() {
             <code>map</code> — input order
           </h3>
           <p className="subtitle">
-            through <code>useMap</code>
+            <code>useMap</code>'s results, held back until every earlier item is in
           </p>
           <p className="status" role="status" data-testid="map-status" aria-live="polite">
             {map.status}, {map.progress.done} of {map.progress.total} finished
           </p>
-          <ol className="results" aria-label="map results in delivery order">
+          <ol className="results" aria-label="map results in input order">
             {rows.map(({ index, ms, value, deliveredAt }) => {
               const state = deliveredAt !== undefined ? 'delivered' : value !== undefined ? 'held' : 'pending';
               const arrival = deliveredAt !== undefined && mapT0 !== undefined ? deliveredAt - mapT0 : undefined;
@@ -135,7 +138,7 @@ export function OrderView() {
                     {state === 'held' &&
                       value !== undefined &&
                       mapT0 !== undefined &&
-                      `finished at ${formatMs(value.finishedAt - mapT0)}, waiting for item ${rows.findIndex((r) => r.value === undefined)}`}
+                      `finished at ${formatMs(value.finishedAt - mapT0)}, held for item ${rows.findIndex((r) => r.value === undefined)}`}
                     {state === 'pending' && (map.status === 'running' ? 'running…' : map.status)}
                   </span>
                 </li>
