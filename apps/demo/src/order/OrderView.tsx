@@ -33,6 +33,9 @@ export function OrderView() {
   const speed = useSpeed();
   const speedRef = useSpeedRef();
   const [slowMs, setSlowMs] = useState(3000);
+  // The speed the run on screen started at: its items read the speed when they start (all at once), so a
+  // speed changed mid-run applies from the next run, and the text and the axis say the run's own.
+  const [runSpeed, setRunSpeed] = useState(speed);
   // Changing the slow delay changes item 0, and the hooks start a new run (items compare like a dependency array).
   const items = useMemo(() => [slowMs, ...Array.from({ length: ITEMS - 1 }, () => FAST_MS)], [slowMs]);
   const work = useCallback(
@@ -46,7 +49,7 @@ export function OrderView() {
   // Each hook runs on an executor of its own (owned by the component: shut down on unmount), five workers each.
   const map = useMap(work, items, { executor: { maxWorkers: ITEMS, name: 'map' } });
   const asCompleted = useAsCompleted(work, items, { executor: { maxWorkers: ITEMS, name: 'asCompleted' } });
-  const axis = Math.max(slowMs, FAST_MS) / speed;
+  const axis = Math.max(slowMs, FAST_MS) / runSpeed;
 
   // Start of each run: every item starts at once (five workers), so the earliest start is the run's start.
   const mapT0 = minStart(map.results);
@@ -73,8 +76,13 @@ export function OrderView() {
         <h2 id="order-title">map vs asCompleted</h2>
         <p>
           Five inputs: item 0 takes {formatMs(slowMs)}, items 1–4 take {formatMs(FAST_MS)}
-          {speed !== 1 ? ` (run at ${speed}× speed)` : ''}. <code>map</code> resolves in input order: the fast ones wait
-          for item 0. The left column shows that order from <code>useMap</code>'s results, held back as <code>map</code>
+          {runSpeed !== speed
+            ? ` (this run at ${runSpeed}× speed; ${speed}× applies from the next run)`
+            : speed !== 1
+              ? ` (run at ${speed}× speed)`
+              : ''}
+          . <code>map</code> resolves in input order: the fast ones wait for item 0. The left column shows that order
+          from <code>useMap</code>'s results, held back as <code>map</code>
           's promise would (<code>useMap</code> itself exposes each result as soon as it finishes: the amber “held”
           rows). <code>asCompleted</code> hands each result over as it finishes. Times are ms since the run started.
         </p>
@@ -88,13 +96,17 @@ export function OrderView() {
           value={slowMs}
           format={formatMs}
           testId="slow-input"
-          onChange={setSlowMs}
+          onChange={(ms) => {
+            setSlowMs(ms); // a new run, at the speed of now
+            setRunSpeed(speed);
+          }}
         />
         <button
           type="button"
           className="primary"
           data-testid="rerun"
           onClick={() => {
+            setRunSpeed(speed);
             map.restart();
             asCompleted.restart();
           }}
