@@ -61,6 +61,47 @@ test('429 answers are retried no sooner than their Retry-After', async ({ page }
   }
 });
 
+test('the RETRYING counter, the amber cells and "waiting on Retry-After" agree in every frame', async ({ page }) => {
+  // More workers than the client limiter lets start, a server slower than the limiter, and 503s: requests
+  // wait out a Retry-After or a backoff, then wait for a worker or a token (queued, no event says so).
+  await startFetchRun(page, 2, {
+    requests: 200,
+    workers: 32,
+    clientRate: 40,
+    serverRate: 30,
+    failure: 10,
+    maxDelay: 250,
+  });
+  const frames = await page.evaluate(
+    () =>
+      new Promise<{ frames: number; mismatches: string[]; retryingSeen: number; waitingSeen: number }>((resolve) => {
+        const mismatches: string[] = [];
+        let frames = 0;
+        let retryingSeen = 0;
+        let waitingSeen = 0;
+        const started = performance.now();
+        const read = (id: string) => Number(document.querySelector(`[data-testid="fetch-${id}"]`)?.textContent);
+        const tick = (): void => {
+          frames++;
+          const retrying = read('retrying');
+          const waiting = read('retry-after-now');
+          const amber = document.querySelectorAll('[data-testid="fetch-cells"] [data-state="retrying"]').length;
+          retryingSeen = Math.max(retryingSeen, retrying);
+          waitingSeen = Math.max(waitingSeen, waiting);
+          if (amber !== retrying || waiting > retrying)
+            mismatches.push(`RETRYING ${retrying}, amber cells ${amber}, waiting on Retry-After ${waiting}`);
+          const done = document.querySelector('[data-testid="fetch-panel"]')?.getAttribute('data-status') !== 'running';
+          if (done || performance.now() - started > 4000) resolve({ frames, mismatches, retryingSeen, waitingSeen });
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+  expect(frames.frames).toBeGreaterThan(100);
+  expect(frames.waitingSeen, 'requests waited on a Retry-After').toBeGreaterThan(0);
+  expect(frames.mismatches).toEqual([]);
+});
+
 test('hiding the panel mid-run aborts the requests in flight and starts no new ones', async ({ page }, testInfo) => {
   await startFetchRun(page, 1, {
     requests: 200,

@@ -1,7 +1,7 @@
 import { CancelledError, fetchTask, type TaskContext } from '@fanout/core';
 import { useExecutor, useMap } from '@fanout/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useFrameSnapshot } from '../lib/frame-store';
+import { useFrameNotified } from '../lib/frame-store';
 import { Button } from '../ui/Button';
 import { Counter } from '../ui/Counter';
 import { Board, type ItemState } from './board';
@@ -36,7 +36,8 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
 
   const [board] = useState(() => new Board(config.requests));
   useEffect(() => board.attach(executor), [board, executor]);
-  const view = useFrameSnapshot(board);
+  // Read live, like useMap below: the cells, "waiting on Retry-After" and the run's counters agree in every render.
+  const view = useFrameNotified(board);
 
   const ids = useMemo(() => Array.from({ length: config.requests }, (_, i) => i), [config.requests]);
   const run = useMap(

@@ -1,5 +1,8 @@
 import { type AsyncExecutor, HttpError, type TaskEvent } from '@fanout/core';
 
+/** What the board reads from the executor: its events, and its snapshot's `retrying` count when it changes. */
+export type BoardSource = Pick<AsyncExecutor, 'onEvent' | 'subscribe' | 'getSnapshot'>;
+
 export type ItemState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
 
 /** One retry as the executor reported it. */
@@ -36,12 +39,21 @@ const LOG_SIZE = 10;
  * executor's events (`started`, `retry`, …). The map function binds each task
  * to its item (`ctx.taskId`), since events carry task ids. A plain external
  * store: the snapshot is rebuilt lazily, when read after a change.
+ *
+ * A retrying task goes back to the queue when its delay ends, with no event:
+ * the board learns it from the executor's snapshot, whose `retrying` count
+ * drops then. It moves that many of its retrying tasks, those due first
+ * (`at + delayMs` of their `retry` event), back to `queued`, so its cells and
+ * "waiting on Retry-After" agree with the executor's counts.
  */
 export class Board {
   private readonly taskOf: (number | undefined)[];
   private readonly itemOf = new Map<number, number>();
   private readonly taskState = new Map<number, ItemState>();
   private readonly onRetryAfter = new Set<number>();
+  /** tasks in their retry delay, and when it ends (`at + delayMs` of their `retry` event) */
+  private readonly retryDue = new Map<number, number>();
+  private source: BoardSource | undefined;
   private retries = 0;
   private rateLimited = 0;
   private serverErrors = 0;
@@ -55,9 +67,16 @@ export class Board {
     this.taskOf = new Array<number | undefined>(total).fill(undefined);
   }
 
-  /** Listen to `executor`'s events; returns the unsubscribe function. */
-  attach(executor: AsyncExecutor): () => void {
-    return executor.onEvent(this.onEvent);
+  /** Listen to `executor`'s events and snapshot; returns the unsubscribe function. */
+  attach(executor: BoardSource): () => void {
+    this.source = executor;
+    const offEvents = executor.onEvent(this.onEvent);
+    const offSnapshot = executor.subscribe(this.requeued);
+    return () => {
+      offEvents();
+      offSnapshot();
+      if (this.source === executor) this.source = undefined;
+    };
   }
 
   /** Called by the map function: task `taskId` is item `item`. */
@@ -87,9 +106,11 @@ export class Board {
       case 'started':
         this.taskState.set(id, 'running');
         this.onRetryAfter.delete(id);
+        this.retryDue.delete(id);
         break;
       case 'retry': {
         this.taskState.set(id, 'retrying');
+        this.retryDue.set(id, event.at + (event.delayMs ?? 0));
         this.retries++;
         const error = event.error;
         const status = error instanceof HttpError ? error.status : undefined;
@@ -115,6 +136,24 @@ export class Board {
       default:
         this.taskState.set(id, event.type);
         this.onRetryAfter.delete(id);
+        this.retryDue.delete(id);
+    }
+    this.changed();
+  };
+
+  /**
+   * The executor's snapshot changed: if it counts fewer tasks retrying than the board does, the
+   * difference ended their delay and went back to the queue (events have told the board of every
+   * other way out of `retrying` already, since they are synchronous and snapshot notices come after).
+   */
+  private readonly requeued = (): void => {
+    const retrying = this.source?.getSnapshot().retrying;
+    if (retrying === undefined || this.retryDue.size <= retrying) return;
+    const due = [...this.retryDue].sort((a, b) => a[1] - b[1]);
+    for (const [id] of due.slice(0, this.retryDue.size - retrying)) {
+      this.retryDue.delete(id);
+      this.onRetryAfter.delete(id);
+      this.taskState.set(id, 'queued');
     }
     this.changed();
   };
