@@ -89,3 +89,31 @@ test('on a phone (390 px wide, and 320 px: WCAG reflow) no view is wider than th
     }
   }
 });
+
+test('on a phone (390×844) the first screen shows the lanes, and Start shows the fetch panel, not only sliders', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/?speed=4#workers');
+  const lane = page.getByTestId('lane').first();
+  await expect(lane).toBeVisible();
+  const laneBox = await lane.boundingBox();
+  const controlsBox = await page.getByRole('form', { name: 'Run controls' }).boundingBox();
+  expect(laneBox?.y, 'the first lane starts on the first screen').toBeLessThan(844 - (laneBox?.height ?? 0));
+  expect(laneBox?.y ?? 0, 'the lanes come before the controls').toBeLessThan(controlsBox?.y ?? 0);
+
+  // Start sits below the lanes: pressing it brings them into view.
+  await page.getByTestId('run').click();
+  const timeline = await page.getByTestId('timeline').boundingBox();
+  expect(timeline?.y ?? -1).toBeGreaterThanOrEqual(0);
+  expect((timeline?.y ?? 844) + 60).toBeLessThan(844);
+
+  await page.goto('/?speed=4#fetch');
+  await page.getByTestId('fetch-start').click();
+  const cells = page.getByTestId('fetch-cells');
+  await expect(cells).toBeVisible();
+  await page.waitForTimeout(500); // the panel fills in: the page must not scroll it away
+  const cellsBox = await cells.boundingBox();
+  expect(cellsBox?.y ?? -1, 'the request cells are on screen after Start').toBeGreaterThanOrEqual(0);
+  expect((cellsBox?.y ?? 844) + 40).toBeLessThan(844);
+});

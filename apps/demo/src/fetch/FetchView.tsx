@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { revealAbove } from '../lib/reveal';
 import { scaled, useSpeed } from '../speed';
 import { Button } from '../ui/Button';
 import { Counter } from '../ui/Counter';
@@ -46,6 +47,7 @@ export function FetchView() {
   /** Set at once (the button is disabled only at the next render): clicks within one task start one run. */
   const startingNow = useRef(false);
   const [problem, setProblem] = useState<string | null>(null);
+  const mainRef = useRef<HTMLDivElement>(null);
   const stats = useServerStats();
   const window = speed === 1 ? 'second' : `${scaled(1000, speed)} ms`;
   const set =
@@ -106,6 +108,7 @@ export function FetchView() {
           onSubmit={(e) => {
             e.preventDefault();
             void start();
+            revealAbove(mainRef.current);
           }}
         >
           <Slider
@@ -198,7 +201,7 @@ export function FetchView() {
             </p>
           )}
         </form>
-        <div className="fetch-main">
+        <div className="fetch-main" ref={mainRef}>
           <section className="server" aria-labelledby="server-title">
             <h3 id="server-title">Mock API counters</h3>
             {stats === null ? (

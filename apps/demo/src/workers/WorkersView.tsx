@@ -1,6 +1,7 @@
 import { AsyncExecutor, type ExecutorSnapshot, type TaskContext } from '@fanout/core';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { type ExternalStore, useFrameSnapshot } from '../lib/frame-store';
+import { revealAbove } from '../lib/reveal';
 import { sleep } from '../lib/sleep';
 import { scaled, useSpeed, useSpeedRef } from '../speed';
 import { Button } from '../ui/Button';
@@ -74,6 +75,7 @@ export function WorkersView() {
     paramsRef.current = params;
   }, [params]);
   const rootRef = useRef<HTMLDivElement>(null);
+  const mainRef = useRef<HTMLDivElement>(null);
   const runRef = useRef<Run | null>(null);
   const [run, setRun] = useState<Run | null>(null);
 
@@ -215,7 +217,16 @@ export function WorkersView() {
             onChange={set('rate')}
           />
           <div className="buttons">
-            <button type="button" className="primary" onClick={start} ref={startButton} data-testid="run">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                start();
+                revealAbove(mainRef.current);
+              }}
+              ref={startButton}
+              data-testid="run"
+            >
               Start
             </button>
             <Button
@@ -237,7 +248,7 @@ export function WorkersView() {
             </Button>
           </div>
         </form>
-        <div className="workers-main">
+        <div className="workers-main" ref={mainRef}>
           <dl className="counters" aria-label="Executor snapshot" data-testid="workers-counters">
             <Counter label="queued" value={snapshot.queued} testId="count-queued" tone="queued" />
             <Counter label="running" value={snapshot.running} testId="count-running" tone="running" />
