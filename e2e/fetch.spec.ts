@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
-import { counter, showPanelToggle, startFetchRun, stats } from './helpers';
+import { counter, setSlider, showPanelToggle, startFetchRun, stats } from './helpers';
 
 test('the fan-out completes with every result, within the workers and the rate', async ({ page }, testInfo) => {
   const requests = 200;
@@ -100,6 +100,32 @@ test('the RETRYING counter, the amber cells and "waiting on Retry-After" agree i
   expect(frames.frames).toBeGreaterThan(100);
   expect(frames.waitingSeen, 'requests waited on a Retry-After').toBeGreaterThan(0);
   expect(frames.mismatches).toEqual([]);
+});
+
+test('the description tells the run on screen, and the mock API counts from zero with its settings when the view opens', async ({
+  page,
+}) => {
+  // An earlier visitor left the server on its defaults (50 per window) with a request counted.
+  await page.request.post('/api/reset', { data: {} });
+  expect((await page.request.get('/api/items/1')).ok()).toBe(true);
+  await page.goto('/?speed=4#fetch');
+  await expect(page.getByTestId('server-maxInWindow')).toHaveText('0 / 30');
+  await expect(page.getByTestId('server-total')).toHaveText('0');
+  const description = page.getByTestId('fetch-description');
+  await expect(description).toContainText('past 30 requests per 250 ms, fails 10 % of calls');
+
+  await setSlider(page, 'fetch-failure-input', 0);
+  await setSlider(page, 'fetch-delay-input', 3000);
+  await expect(description).toContainText('fails 0 % of calls'); // no run yet: the next one
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('fetch-panel')).toHaveAttribute('data-status', 'running');
+  await setSlider(page, 'fetch-failure-input', 50);
+  await setSlider(page, 'fetch-rate-input', 5);
+  // The run keeps its settings: so does the text.
+  await expect(description).toContainText('fails 0 % of calls');
+  await expect(description).toContainText('allows 40 starts per 250 ms');
+  await expect(description).toContainText('The controls marked "next run" apply at the next Start.');
+  await page.getByRole('button', { name: 'Cancel', exact: true }).click();
 });
 
 test('hiding the panel mid-run aborts the requests in flight and starts no new ones', async ({ page }, testInfo) => {

@@ -6,7 +6,7 @@ import { Counter } from '../ui/Counter';
 import { Legend } from '../ui/Legend';
 import { Slider } from '../ui/Slider';
 import { FETCH_RETRIES, FetchPanel, type FetchRunConfig } from './FetchPanel';
-import { fetchStats, resetServer, type ServerStats } from './mock-api';
+import { fetchStats, resetServer, type ServerConfig, type ServerStats } from './mock-api';
 
 export interface FetchParams {
   requests: number;
@@ -33,6 +33,37 @@ export const FETCH_DEFAULTS: FetchParams = {
 
 const POLL_MS = 200;
 
+/** What the mock API is set to for a run of `params` at `speed`: its delays and window follow the speed, like every other delay of the demo. */
+function serverConfig(params: FetchParams, speed: number): Partial<ServerConfig> {
+  return {
+    rateLimit: params.serverRate,
+    rateInterval: scaled(1000, speed),
+    failureRate: params.failurePercent / 100,
+    minDelayMs: scaled(params.minDelayMs, speed),
+    maxDelayMs: Math.max(scaled(params.minDelayMs, speed), scaled(params.maxDelayMs, speed)),
+  };
+}
+
+/** Whether the controls would start the same run as `a` did (the workers act live: not compared). */
+function sameRun(a: FetchParams, b: FetchParams): boolean {
+  return (
+    a.requests === b.requests &&
+    a.clientRate === b.clientRate &&
+    a.serverRate === b.serverRate &&
+    a.failurePercent === b.failurePercent &&
+    a.minDelayMs === b.minDelayMs &&
+    a.maxDelayMs === b.maxDelayMs
+  );
+}
+
+interface Run {
+  readonly id: number;
+  readonly config: FetchRunConfig;
+  /** the controls and the speed it started with: what the description tells while it is on screen */
+  readonly params: FetchParams;
+  readonly speed: number;
+}
+
 /**
  * The fetch fan-out: controls, the mock API's own counters (polled from
  * `/api/stats`, so they keep counting when the panel is gone), and the panel
@@ -41,15 +72,29 @@ const POLL_MS = 200;
 export function FetchView() {
   const speed = useSpeed();
   const [params, setParams] = useState(FETCH_DEFAULTS);
-  const [run, setRun] = useState<{ id: number; config: FetchRunConfig } | null>(null);
+  const [run, setRun] = useState<Run | null>(null);
   const [visible, setVisible] = useState(true);
   const [starting, setStarting] = useState(false);
   /** Set at once (the button is disabled only at the next render): clicks within one task start one run. */
   const startingNow = useRef(false);
   const [problem, setProblem] = useState<string | null>(null);
   const mainRef = useRef<HTMLDivElement>(null);
-  const stats = useServerStats();
-  const window = speed === 1 ? 'second' : `${scaled(1000, speed)} ms`;
+  // A fresh page starts from fresh counters and the settings it describes, not the server's defaults (nor
+  // an earlier visitor's totals). Start waits for this reset, so its own is not overtaken by it, and so
+  // does the first poll of the counters.
+  const mountSpeed = useRef(speed);
+  const mountReset = useRef<Promise<unknown>>(Promise.resolve());
+  useEffect(() => {
+    mountReset.current = resetServer(serverConfig(FETCH_DEFAULTS, mountSpeed.current)).catch(() => {
+      // the server's counters stay as they were; Start resets them again, and says so if it cannot
+    });
+  }, []);
+  const stats = useServerStats(mountReset);
+  // The description tells the run on screen (it keeps its settings when the controls move), or the next one.
+  const shown = run?.params ?? params;
+  const shownSpeed = run?.speed ?? speed;
+  const window = shownSpeed === 1 ? 'second' : `${scaled(1000, shownSpeed)} ms`;
+  const controlsDiffer = run !== null && (!sameRun(run.params, params) || run.speed !== speed);
   const set =
     <K extends keyof FetchParams>(key: K) =>
     (value: FetchParams[K]) =>
@@ -62,17 +107,13 @@ export function FetchView() {
     setRun(null); // unmount the previous run first: its requests are aborted before the counters reset
     setVisible(true); // now, not after the reset: unchecking "Show panel" meanwhile is respected
     try {
-      // The mock API's delays and window follow the speed, like every other delay of the demo.
-      await resetServer({
-        rateLimit: params.serverRate,
-        rateInterval: scaled(1000, speed),
-        failureRate: params.failurePercent / 100,
-        minDelayMs: scaled(params.minDelayMs, speed),
-        maxDelayMs: Math.max(scaled(params.minDelayMs, speed), scaled(params.maxDelayMs, speed)),
-      });
+      await mountReset.current;
+      await resetServer(serverConfig(params, speed));
       setProblem(null);
       setRun((prev) => ({
         id: (prev?.id ?? 0) + 1 + Math.random(),
+        params,
+        speed,
         config: {
           requests: params.requests,
           rate: params.clientRate,
@@ -92,13 +133,15 @@ export function FetchView() {
     <section className="view" aria-labelledby="fetch-title">
       <div className="view-head">
         <h2 id="fetch-title">Fetch fan-out</h2>
-        <p>
-          {params.requests} real <code>fetch</code> calls through <code>fetchTask</code> to a mock API served by this
-          very server. It answers 429 with <code>Retry-After</code> past {params.serverRate} requests per {window},
-          fails {params.failurePercent} % of calls with 503 and answers after {scaled(params.minDelayMs, speed)}–
-          {scaled(params.maxDelayMs, speed)} ms. The executor's token bucket allows{' '}
-          {params.clientRate === 0 ? 'any rate' : `${params.clientRate} starts per ${window}`}; each request retries up
-          to {FETCH_RETRIES} times, waiting at least what <code>Retry-After</code> asks.
+        <p data-testid="fetch-description">
+          {controlsDiffer ? 'This run: ' : ''}
+          {shown.requests} real <code>fetch</code> calls through <code>fetchTask</code> to a mock API served by this
+          very server. It answers 429 with <code>Retry-After</code> past {shown.serverRate} requests per {window}, fails{' '}
+          {shown.failurePercent} % of calls with 503 and answers after {scaled(shown.minDelayMs, shownSpeed)}–
+          {scaled(shown.maxDelayMs, shownSpeed)} ms. The executor's token bucket allows{' '}
+          {shown.clientRate === 0 ? 'any rate' : `${shown.clientRate} starts per ${window}`}; each request retries up to{' '}
+          {FETCH_RETRIES} times, waiting at least what <code>Retry-After</code> asks.
+          {controlsDiffer ? ' The controls marked "next run" apply at the next Start.' : ''}
         </p>
       </div>
       <div className="fetch-layout">
@@ -244,8 +287,8 @@ export function FetchView() {
   );
 }
 
-/** Polls `/api/stats` while mounted. */
-function useServerStats(): ServerStats | null {
+/** Polls `/api/stats` while mounted, from when `after` settles. */
+function useServerStats(after: { readonly current: Promise<unknown> }): ServerStats | null {
   const [stats, setStats] = useState<ServerStats | null>(null);
   useEffect(() => {
     const controller = new AbortController();
@@ -258,11 +301,12 @@ function useServerStats(): ServerStats | null {
       }
       if (!controller.signal.aborted) timer = setTimeout(poll, POLL_MS);
     };
-    void poll();
+    const ready = after.current;
+    void ready.then(poll);
     return () => {
       controller.abort();
       clearTimeout(timer);
     };
-  }, []);
+  }, [after]);
   return stats;
 }
