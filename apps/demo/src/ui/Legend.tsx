@@ -1,5 +1,6 @@
 const STATES = [
-  ['queued', 'queued (holding a worker, waiting for a rate-limit token)'],
+  // Light grey on a lane: a task that took a worker and waits there for a rate-limit token (not the queue: no bar).
+  ['queued', 'holding a worker, waiting for a rate-limit token'],
   ['running', 'running'],
   ['retrying', 'failed, will retry'],
   ['succeeded', 'succeeded'],

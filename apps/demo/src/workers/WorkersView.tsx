@@ -269,6 +269,10 @@ export function WorkersView() {
             />
           </dl>
           <Legend />
+          <p className="note" data-testid="no-bar-note">
+            A bar starts when a task takes a worker: tasks still in the queue (<strong>queued</strong>) have no bar yet,
+            and tasks cancelled there (counted in <strong>cancelled</strong>) never get one.
+          </p>
           {/* A list of lanes (role="listitem", added by Timeline); not a <ul>: it also holds the time ruler (aria-hidden). */}
           {/* biome-ignore lint/a11y/useSemanticElements: its children are Timeline's divs, not <li>s */}
           <div
