@@ -1,4 +1,5 @@
 import type { AsyncExecutor, ExecutorSnapshot, TaskEvent } from '@fanout/core';
+import { inkFor } from './contrast';
 
 /** The colour states of a bar: an attempt on a worker, or a slot held while waiting for a rate-limit token. */
 export type BarState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
@@ -50,6 +51,8 @@ interface Lane {
 
 const TICK_STEPS = [50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000];
 const END_STATES: readonly EndState[] = ['retrying', 'succeeded', 'failed', 'cancelled'];
+/** How opaque each finished bar is drawn (the same tints as styles.css gives the swatches and cells). */
+const ALPHA: Record<DrawnState, number> = { queued: 0.4, retrying: 1, succeeded: 1, failed: 1, cancelled: 0.6 };
 
 /**
  * Draws the worker lanes from the executor's events and snapshot only.
@@ -79,6 +82,8 @@ export class Timeline {
   private readonly ticks: HTMLElement[] = [];
   private readonly counts: Record<EndState, number> = { retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
   private readonly colours: Record<DrawnState, string>;
+  /** the attempt number's colour on each fill: dark on the light ones, so it reads at 4.5:1 or more */
+  private readonly inks: Record<DrawnState, string>;
   /** when each task's latest attempt started (ms since t0): where a token wait ends */
   private readonly startedAt = new Map<number, number>();
   private pending: TaskEvent[] = [];
@@ -105,6 +110,15 @@ export class Timeline {
       succeeded: colour('--succeeded', '#1f9d55'),
       failed: colour('--failed', '#d23f3f'),
       cancelled: colour('--cancelled', '#7b8190'),
+    };
+    const track = colour('--track', '#f1f3f7');
+    const ink = (state: DrawnState): string => inkFor(this.colours[state], ALPHA[state], track);
+    this.inks = {
+      queued: ink('queued'),
+      retrying: ink('retrying'),
+      succeeded: ink('succeeded'),
+      failed: ink('failed'),
+      cancelled: ink('cancelled'),
     };
     this.ruler = el('div', 'ruler');
     this.ruler.setAttribute('aria-hidden', 'true');
@@ -354,11 +368,11 @@ export class Timeline {
       const x = bar.start * scale;
       const w = Math.max(1.5, (bar.end - bar.start) * scale - 1);
       ctx.fillStyle = this.colours[bar.state];
-      ctx.globalAlpha = bar.state === 'queued' ? 0.4 : bar.state === 'cancelled' ? 0.6 : 1;
+      ctx.globalAlpha = ALPHA[bar.state];
       ctx.fillRect(x, top, w, h);
       if (bar.attempt > 0 && w >= 12 && h >= 9) {
         ctx.globalAlpha = 1;
-        ctx.fillStyle = '#fff';
+        ctx.fillStyle = this.inks[bar.state];
         ctx.fillText(String(bar.attempt), x + 2, top + h / 2, w - 3);
       }
     }
