@@ -120,3 +120,17 @@ test('pause stops starting tasks, resume goes on', async ({ page }) => {
   await expect.poll(() => counter(page, 'count-queued')).toBeLessThan(queued);
   await page.getByTestId('cancel-all').click();
 });
+
+test('bars and lanes name a task as it was submitted ("task 0…"), not by its id, which keeps counting across runs', async ({
+  page,
+}) => {
+  // The view starts a run of 120 tasks on its own; this second run's tasks have ids from 120 on.
+  await startWorkersRun(page, { workers: 4, tasks: 20, duration: 1500 });
+  const bar = page.locator(RUNNING_BARS).first();
+  await expect(bar).toHaveAttribute('title', /^task \d+, attempt 1: running$/);
+  expect(Number(/^task (\d+)/.exec((await bar.getAttribute('title')) ?? '')?.[1])).toBeLessThan(20);
+  expect(Number(await bar.getAttribute('data-task-id'))).toBeGreaterThanOrEqual(20);
+  const lane = page.locator('[data-testid="lane"][aria-label*="running task"]').first();
+  const label = (await lane.getAttribute('aria-label')) ?? '';
+  expect(Number(/running task (\d+),/.exec(label)?.[1]), label).toBeLessThan(20);
+});

@@ -13,6 +13,8 @@ interface LiveBar {
   readonly el: HTMLElement;
   readonly lane: number;
   readonly taskId: number;
+  /** the task's name as submitted ("task 7"), or its id: the id keeps counting across runs */
+  readonly label: string;
   readonly attempt: number;
   /** ms since the run started */
   readonly start: number;
@@ -36,6 +38,8 @@ interface Lane {
   /** the bar of a task holding this worker while it waits for a rate-limit token */
   readonly wait: HTMLElement;
   waitingFor: number | undefined;
+  /** the waiting task's name (or id) */
+  waitingLabel: string;
   waitStart: number;
   /** the scale and size the canvas was last drawn at, and whether bars were added since */
   drawnScale: number;
@@ -207,7 +211,8 @@ export class Timeline {
         bar.dataset.taskId = String(event.taskId);
         bar.dataset.attempt = String(event.attempt);
         bar.textContent = String(event.attempt);
-        bar.title = `task ${event.taskId}, attempt ${event.attempt}: running`;
+        const label = taskLabel(event.name, event.taskId);
+        bar.title = `${label}, attempt ${event.attempt}: running`;
         bar.setAttribute('role', 'img');
         bar.setAttribute('aria-label', bar.title);
         lane.track.append(bar);
@@ -215,6 +220,7 @@ export class Timeline {
           el: bar,
           lane: event.workerId,
           taskId: event.taskId,
+          label,
           attempt: event.attempt,
           start: at,
         });
@@ -272,6 +278,7 @@ export class Timeline {
       wait,
       done: [],
       waitingFor: undefined,
+      waitingLabel: '',
       waitStart: 0,
       drawnScale: -1,
       drawnWidth: 0,
@@ -311,8 +318,9 @@ export class Timeline {
       if (lane.waitingFor !== undefined && (!waiting || lane.waitingFor !== taskId)) this.endWait(lane, now);
       if (waiting && lane.waitingFor === undefined) {
         lane.waitingFor = taskId;
+        lane.waitingLabel = taskLabel(worker.taskName, taskId);
         lane.waitStart = now; // the first frame that sees it: no event marks a slot taken
-        lane.wait.title = `task ${taskId}: holding W${worker.id}, waiting for a rate-limit token`;
+        lane.wait.title = `${lane.waitingLabel}: holding W${worker.id}, waiting for a rate-limit token`;
         lane.wait.setAttribute('aria-label', lane.wait.title);
         lane.wait.hidden = false;
       }
@@ -422,9 +430,9 @@ function axisSpan(elapsed: number): number {
 function summarize(lane: Lane, running: LiveBar | undefined): void {
   const now =
     running !== undefined
-      ? `running task ${running.taskId}, attempt ${running.attempt}`
+      ? `running ${running.label}, attempt ${running.attempt}`
       : lane.waitingFor !== undefined
-        ? `task ${lane.waitingFor} waiting for a rate-limit token`
+        ? `${lane.waitingLabel} waiting for a rate-limit token`
         : 'idle';
   const e = lane.ended;
   const retired = lane.row.dataset.retired === 'true' ? ' (removed from the pool)' : '';
@@ -432,6 +440,11 @@ function summarize(lane: Lane, running: LiveBar | undefined): void {
   if (summary === lane.summary) return;
   lane.summary = summary;
   lane.row.setAttribute('aria-label', summary);
+}
+
+/** How a bar or a lane names a task: by the name it was submitted with, else by its id. */
+function taskLabel(name: string | undefined, taskId: number): string {
+  return name ?? `task ${taskId}`;
 }
 
 /** Position a bar that runs until now: from `start` to `elapsed` ms. */
