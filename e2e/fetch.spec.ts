@@ -128,6 +128,37 @@ test('the description tells the run on screen, and the mock API counts from zero
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
 });
 
+test('nothing on the page moves while a run goes on (the status line and the retry log keep their size)', async ({
+  page,
+}) => {
+  await startFetchRun(page, 2, {
+    requests: 200,
+    workers: 32,
+    clientRate: 40,
+    serverRate: 30,
+    failure: 10,
+    maxDelay: 250,
+  });
+  await expect.poll(() => counter(page, 'fetch-retries')).toBeGreaterThan(0);
+  // Layout shifts (as Cumulative Layout Shift counts them) over 2 s of a run with retries coming in.
+  const shift = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        let total = 0;
+        const observer = new PerformanceObserver((list) => {
+          for (const entry of list.getEntries()) total += (entry as unknown as { value: number }).value;
+        });
+        observer.observe({ type: 'layout-shift' });
+        setTimeout(() => {
+          observer.disconnect();
+          resolve(total);
+        }, 2000);
+      }),
+  );
+  expect(await counter(page, 'fetch-retries')).toBeGreaterThan(3);
+  expect(shift).toBeLessThan(0.01);
+});
+
 test('hiding the panel mid-run aborts the requests in flight and starts no new ones', async ({ page }, testInfo) => {
   await startFetchRun(page, 1, {
     requests: 200,

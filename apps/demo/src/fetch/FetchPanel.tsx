@@ -1,6 +1,6 @@
 import { CancelledError, fetchTask, type TaskContext } from '@fanout/core';
 import { useExecutor, useMap } from '@fanout/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useFrameNotified } from '../lib/frame-store';
 import { Button } from '../ui/Button';
 import { Counter } from '../ui/Counter';
@@ -64,6 +64,14 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
   const settled = ok + failed + cancelled;
   const active = run.status === 'running' || run.status === 'idle';
   const status = useRef<HTMLParagraphElement>(null);
+  // The log keeps its height and adds each retry at the bottom, following the end unless one scrolled up:
+  // nothing on the page moves when a retry comes in.
+  const logBox = useRef<HTMLOListElement>(null);
+  const followLog = useRef(true);
+  useLayoutEffect(() => {
+    const box = logBox.current;
+    if (box !== null && followLog.current && view.log.length > 0) box.scrollTop = box.scrollHeight;
+  }, [view.log]);
 
   return (
     <div className="fetch-panel" data-testid="fetch-panel" data-status={run.status}>
@@ -137,9 +145,17 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
           {view.log.length === 0 ? (
             <p className="muted">none yet</p>
           ) : (
-            <ol data-testid="retry-log">
-              {view.log.map((entry) => (
-                <li key={entry.seq}>
+            <ol
+              data-testid="retry-log"
+              ref={logBox}
+              onScroll={(e) => {
+                const box = e.currentTarget;
+                followLog.current = box.scrollHeight - box.scrollTop - box.clientHeight < 8;
+              }}
+            >
+              {/* Oldest first, numbered by the retry's place in the run: the newest at the bottom. */}
+              {[...view.log].reverse().map((entry) => (
+                <li key={entry.seq} value={entry.seq}>
                   item {entry.item ?? '?'}: attempt {entry.attempt} got <strong>{entry.reason}</strong>
                   {entry.retryAfterMs !== undefined ? `, Retry-After ${entry.retryAfterMs / 1000} s` : ''}; next attempt
                   in {entry.delayMs} ms

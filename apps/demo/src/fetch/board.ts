@@ -32,7 +32,7 @@ export interface BoardSnapshot {
   readonly log: readonly RetryEntry[];
 }
 
-const LOG_SIZE = 10;
+const LOG_SIZE = 30;
 
 /**
  * What the fetch panel draws per item and per retry, gathered from the
