@@ -191,6 +191,23 @@ test('hiding the panel mid-run aborts the requests in flight and starts no new o
   await page.screenshot({ path: join(testInfo.project.outputDir, 'fetch-hidden.png'), fullPage: true });
 });
 
+test('hiding the panel with no run under way does not claim requests were aborted', async ({ page }) => {
+  await page.goto('/?speed=4#fetch');
+  const placeholder = page.getByTestId('panel-placeholder');
+  await showPanelToggle(page).uncheck();
+  await expect(placeholder).toHaveText(/^Panel hidden\. No run was under way, so nothing was aborted/);
+  await showPanelToggle(page).check();
+
+  // …nor after a run that finished.
+  await setSlider(page, 'fetch-requests-input', 10);
+  await setSlider(page, 'fetch-failure-input', 0);
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('fetch-status')).toHaveText('finished: 10 of 10 requests done');
+  await showPanelToggle(page).uncheck();
+  await expect(placeholder).toHaveText(/^Panel hidden\. No run was under way/);
+  expect((await stats(page)).aborted).toBe(0);
+});
+
 test('cancelling the run aborts its requests', async ({ page }) => {
   await startFetchRun(page, 1, {
     requests: 100,

@@ -26,7 +26,16 @@ export const FETCH_RETRIES = 5;
  * Unmounting it shuts the executor down with `cancelFutures`: every
  * request in flight is aborted and nothing new starts.
  */
-export function FetchPanel({ config, workers }: { config: FetchRunConfig; workers: number }) {
+export function FetchPanel({
+  config,
+  workers,
+  onInFlight,
+}: {
+  config: FetchRunConfig;
+  workers: number;
+  /** told whether the run is under way (requests in flight or still to start), each time that changes */
+  onInFlight?: (inFlight: boolean) => void;
+}) {
   const { executor, snapshot } = useExecutor({
     name: 'fetch fan-out',
     maxWorkers: workers,
@@ -63,6 +72,7 @@ export function FetchPanel({ config, workers }: { config: FetchRunConfig; worker
   // Every request that has an outcome: after a cancel, those never pulled too (`progress.done` counts only pulled items).
   const settled = ok + failed + cancelled;
   const active = run.status === 'running' || run.status === 'idle';
+  useEffect(() => onInFlight?.(active), [onInFlight, active]);
   const status = useRef<HTMLParagraphElement>(null);
   // The log keeps its height and adds each retry at the bottom, following the end unless one scrolled up:
   // nothing on the page moves when a retry comes in.

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { revealAbove } from '../lib/reveal';
 import { scaled, useSpeed } from '../speed';
 import { Button } from '../ui/Button';
@@ -74,6 +74,12 @@ export function FetchView() {
   const [params, setParams] = useState(FETCH_DEFAULTS);
   const [run, setRun] = useState<Run | null>(null);
   const [visible, setVisible] = useState(true);
+  /** whether the panel had a run under way when it was hidden: only then did hiding it abort anything */
+  const [hiddenMidRun, setHiddenMidRun] = useState(false);
+  const runInFlight = useRef(false);
+  const onInFlight = useCallback((inFlight: boolean) => {
+    runInFlight.current = inFlight;
+  }, []);
   const [starting, setStarting] = useState(false);
   /** Set at once (the button is disabled only at the next render): clicks within one task start one run. */
   const startingNow = useRef(false);
@@ -230,6 +236,7 @@ export function FetchView() {
                 const show = e.currentTarget.checked;
                 // Showing the panel again does not resume the run it had: that run was cancelled when it unmounted.
                 if (show && !visible) setRun(null);
+                if (!show) setHiddenMidRun(visible && run !== null && runInFlight.current);
                 setVisible(show);
               }}
               data-testid="toggle-panel"
@@ -273,12 +280,14 @@ export function FetchView() {
           </section>
           <Legend queuedText="queued (or waiting for a token)" />
           {visible && run !== null ? (
-            <FetchPanel key={run.id} config={run.config} workers={params.workers} />
+            <FetchPanel key={run.id} config={run.config} workers={params.workers} onInFlight={onInFlight} />
           ) : (
             <p className="panel-placeholder" data-testid="panel-placeholder">
               {visible
                 ? 'Press Start to fan out the requests.'
-                : 'Panel hidden: it unmounted, so its executor shut down with cancelFutures — every request in flight was aborted (see "aborted" above) and no new one starts.'}
+                : hiddenMidRun
+                  ? 'Panel hidden: it unmounted, so its executor shut down with cancelFutures — every request in flight was aborted (see "aborted" above) and no new one starts.'
+                  : 'Panel hidden. No run was under way, so nothing was aborted; press Start to run one (it shows the panel again).'}
             </p>
           )}
         </div>
