@@ -114,3 +114,23 @@ test('the slow item delay slider restarts both runs with the new delay', async (
   expect(Number(slow)).toBeLessThan(740);
   await expect(page.getByTestId('ascompleted-result').last()).toHaveAttribute('data-index', '0');
 });
+
+test("the text tells what the map column shows (useMap's results held back as map's promise would) and the run's own speed", async ({
+  page,
+}) => {
+  await page.goto('/?speed=1#order');
+  const text = page.locator('.view-head p');
+  await expect(text).toContainText('map resolves in input order');
+  await expect(text).not.toContainText('useMap delivers results in input order');
+  // At 1× the fast items finish at 500 ms, the slow one at 3000 ms: useMap has results[1] already; the column holds it.
+  const item1 = page.getByTestId('map-result').nth(1);
+  await expect(item1).toHaveAttribute('data-state', 'held', { timeout: 2500 });
+  await expect(item1).toContainText(/finished at \d+ ms, held for item 0/);
+
+  // A speed chosen mid-run applies from the next run: the text says the run's.
+  await page.getByLabel('Speed').selectOption('4');
+  await expect(text).toContainText('(this run at 1× speed; 4× applies from the next run)');
+  await page.getByRole('button', { name: 'Rerun' }).click();
+  await expect(text).toContainText('(run at 4× speed)');
+  await expect(page.getByTestId('map-status')).toContainText('success, 5 of 5', { timeout: 5000 });
+});
