@@ -1,6 +1,6 @@
 import { AsyncExecutor, type ExecutorSnapshot, type TaskContext } from '@fanout/core';
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
-import { type ExternalStore, useFrameSnapshot } from '../lib/frame-store';
+import { type ExternalStore, useFrameNotified } from '../lib/frame-store';
 import { revealAbove } from '../lib/reveal';
 import { sleep } from '../lib/sleep';
 import { scaled, useSpeed, useSpeedRef } from '../speed';
@@ -122,7 +122,7 @@ export function WorkersView() {
     return stop;
   }, [start, stop]);
 
-  const snapshot = useFrameSnapshot(run?.executor ?? IDLE_STORE);
+  const snapshot = useFrameNotified(run?.executor ?? IDLE_STORE);
   const set =
     <K extends keyof WorkersParams>(key: K) =>
     (value: WorkersParams[K]) =>
