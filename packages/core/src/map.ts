@@ -104,6 +104,8 @@ abstract class MapRun {
   protected closed = false;
   /** no more items are pulled (a failure will end the run) */
   protected halted = false;
+  /** a run the consumer drives (mapIter) pulls and starts nothing after `shutdown()` */
+  protected stopsAtShutdown = false;
   private pulling = false;
   /** a pump is on the stack: a task settling synchronously inside it must not pump again (unbounded recursion on sync tasks) */
   private pumping = false;
@@ -231,10 +233,15 @@ abstract class MapRun {
     task.addDoneCallback(this.onSettle);
   }
 
-  /** A run the consumer drives (mapIter) starts nothing after `shutdown()`: true once it has stopped. */
-  protected stoppedByShutdown(): boolean {
-    return false;
+  /** Checked before each pull and start (a field read on the way of every item): true once stopped. */
+  private stoppedByShutdown(): boolean {
+    if (!this.stopsAtShutdown || this.p.host.accepting) return false;
+    this.cutShort();
+    return true;
   }
+
+  /** What a run that `stopsAtShutdown` does when it stops. */
+  protected cutShort(): void {}
 
   /** After `shutdown({ cancelFutures })`, which cancelled every task of the run, it starts no more: it ends (true). */
   private endIfCancelling(): boolean {
@@ -375,6 +382,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
 
   constructor(p: PreparedMap) {
     super(p);
+    this.stopsAtShutdown = true;
     this.pump(); // as in concurrent.futures, the first `bufferSize` items start at once
   }
 
@@ -452,12 +460,10 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
    * `cancelFutures` cancels nothing: the items in flight run on and are handed over, then the iterator
    * throws `ExecutorShutdownError`. (An item whose asynchronous pull was under way is not started.)
    */
-  protected override stoppedByShutdown(): boolean {
-    if (this.p.host.accepting) return false;
+  protected override cutShort(): void {
     this.halted = true;
     this.cut = true;
     this.deliver();
-    return true;
   }
 
   private end(): void {
