@@ -318,15 +318,20 @@ export class AsyncExecutor implements AsyncDisposable {
   };
 
   /**
-   * What a server renders, and a client while it hydrates: the configuration (name, pool size, paused,
-   * rate limit) with nothing queued, running or finished and every worker idle, as a new executor
-   * shows it. Built on the first call, then the same object. Bound: `useSyncExternalStore`'s third argument.
+   * What a server renders, and a client while it hydrates: what a new executor of this configuration
+   * shows — its name, pool size and full rate-limit bucket, nothing queued, running or finished, every
+   * worker idle — whatever this one has done, so the two sides agree even when the server used it.
+   * Built on the first call, then the same object. Bound: `useSyncExternalStore`'s third argument.
    */
   readonly getServerSnapshot = (): ExecutorSnapshot => {
     if (this.serverSnapshot === undefined) {
-      const live = this.getSnapshot();
+      const { size } = this.pool;
+      const limiter = this.limiter;
       this.serverSnapshot = Object.freeze({
-        ...live,
+        name: this.name,
+        maxWorkers: size,
+        paused: false,
+        shutdown: false,
         queued: 0,
         running: 0,
         retrying: 0,
@@ -335,8 +340,11 @@ export class AsyncExecutor implements AsyncDisposable {
         cancelled: 0,
         submitted: 0,
         workers: Object.freeze(
-          live.workers.filter((w) => w.id < live.maxWorkers).map((w) => Object.freeze({ id: w.id })),
+          Number.isFinite(size) ? Array.from({ length: size }, (_, id) => Object.freeze({ id })) : [],
         ),
+        ...(limiter !== undefined
+          ? { rateLimit: Object.freeze({ tokens: limiter.maxTokens, nextTokenAt: undefined }) }
+          : {}),
       });
     }
     return this.serverSnapshot;

@@ -624,6 +624,18 @@ describe('getServerSnapshot', () => {
   });
 });
 
+describe('getServerSnapshot, after the executor was used', () => {
+  it("is a new executor's of the same configuration: full tokens, not shut down, no worker of an unbounded pool", async () => {
+    const options = { name: 'api', maxWorkers: Number.POSITIVE_INFINITY, rateLimit: { limit: 10, interval: 1000 } };
+    const used = new AsyncExecutor(options);
+    await withTime(Promise.all([1, 2, 3].map(() => used.submit(() => sleep(5)))));
+    await used.shutdown();
+    expect(used.getSnapshot()).toMatchObject({ shutdown: true, rateLimit: { tokens: 7 } });
+    expect(used.getServerSnapshot()).toEqual(new AsyncExecutor(options).getServerSnapshot());
+    expect(used.getServerSnapshot()).toMatchObject({ shutdown: false, workers: [], rateLimit: { tokens: 10 } });
+  });
+});
+
 describe('getSnapshot', () => {
   it('is frozen and the same object until something changes', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2, name: 'snap' });
