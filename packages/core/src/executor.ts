@@ -89,6 +89,8 @@ export class AsyncExecutor implements AsyncDisposable {
   /** `map` runs in progress: they may still submit, so `onIdle`/`shutdown` wait for them */
   private openRuns = 0;
   private readonly signal: AbortSignal | undefined;
+  /** listening to `signal`: until it aborts, or shut down and idle (a graceful shutdown's wait can still be cut short by it) */
+  private holdsSignal = false;
 
   constructor(options: ExecutorOptions = {}) {
     const resolved = resolveExecutorOptions(options);
@@ -98,7 +100,10 @@ export class AsyncExecutor implements AsyncDisposable {
     this.defaults = { ...resolved.defaults, owner: this };
     this.signal = options.signal;
     if (this.signal?.aborted) this.onAbort();
-    else this.signal?.addEventListener('abort', this.onAbort);
+    else if (this.signal !== undefined) {
+      this.signal.addEventListener('abort', this.onAbort);
+      this.holdsSignal = true;
+    }
   }
 
   /**
@@ -236,7 +241,6 @@ export class AsyncExecutor implements AsyncDisposable {
   private close(cancel: CancelledError | undefined): void {
     if (!this.isShutdown) {
       this.isShutdown = true;
-      this.signal?.removeEventListener('abort', this.onAbort);
       this.stopWatchingTokens();
       this.changed();
     }
@@ -245,6 +249,7 @@ export class AsyncExecutor implements AsyncDisposable {
       this.cancelAll(cancel);
       this.pumpAll(); // ends the map runs with nothing in flight too
     }
+    this.wakeIdle(); // nothing left to wait for: the signal is let go now
   }
 
   /** Cancel every task not yet settled (the executor stays open). */
@@ -929,11 +934,16 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   private wakeIdle(): void {
-    if (this.idleWaiters.length > 0 && this.isIdle()) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
+    if ((this.idleWaiters.length === 0 && !this.holdsSignal) || !this.isIdle()) return;
+    if (this.holdsSignal && this.isShutdown) {
+      // Before the waiters hear: once `shutdown()` resolves, no listener of the executor's is left.
+      this.holdsSignal = false;
+      this.signal?.removeEventListener('abort', this.onAbort);
     }
+    if (this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Every task settled (nothing queued, running or retrying) and no `map` still pulling. */

@@ -336,6 +336,27 @@ describe('shutdown', () => {
     expect(executor.getSnapshot().name).toBe('SpecialPool');
   });
 
+  it("the executor's signal still cuts a graceful shutdown short (a second Ctrl-C); once it resolves, no listener is left", async () => {
+    const controller = new AbortController();
+    const executor = new AsyncExecutor({ signal: controller.signal });
+    const write = outcome(executor.submit(({ signal }) => sleep(10_000, signal)));
+    await vi.advanceTimersByTimeAsync(1);
+    const drained = executor.shutdown({ wait: true });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await isSettled(drained)).toBe(false); // waits for the write
+    expect(abortListeners(controller.signal)).toBe(1);
+    controller.abort(new Error('second SIGINT'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await isSettled(drained)).toBe(true);
+    expect((await write).ok).toBe(false);
+    expect(abortListeners(controller.signal)).toBe(0);
+    // A graceful shutdown with nothing left lets the signal go at once.
+    const other = new AbortController();
+    const idle = new AsyncExecutor({ signal: other.signal });
+    await idle.shutdown();
+    expect(abortListeners(other.signal)).toBe(0);
+  });
+
   it('the executor signal shuts down with cancelFutures; the tasks see CancelledError', async () => {
     const controller = new AbortController();
     const executor = new AsyncExecutor({ signal: controller.signal });
