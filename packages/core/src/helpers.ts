@@ -5,6 +5,7 @@
  */
 import { AsyncExecutor } from './executor.js';
 import { batched, checkIterable } from './iterables.js';
+import { mapAll } from './map.js';
 import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type MapProgress, type TaskOptions } from './options.js';
 import { toRateLimiter } from './rate-limiter.js';
 import type { MapFn, TaskContext, TaskFn } from './task.js';
@@ -262,7 +263,7 @@ export async function batchProcess<I, R>(
     const results: (Awaited<R> | Error)[] = [];
     let index = 0;
     for await (const batch of batches) {
-      const batchResults = await executor.map(processor, batch, {
+      const prepared = executor.prepare(processor, batch, {
         ...perItem,
         onProgress:
           onProgress &&
@@ -271,6 +272,8 @@ export async function batchProcess<I, R>(
             onProgress({ done: done + p.done, failed: failed + p.failed, total });
           }),
       });
+      prepared.opts = { ...prepared.opts, first: done }; // messages count items across batches: `(item 12)`
+      const batchResults = (await mapAll(prepared)) as (Awaited<R> | Error)[];
       done += batch.length;
       failed += failedInBatch;
       failedInBatch = 0;

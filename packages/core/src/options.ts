@@ -88,6 +88,8 @@ export interface ResolvedTaskOptions extends RetryPolicy {
   owner: FutureOwner | undefined;
   /** a map's `maxConcurrency`, shared by its items */
   group: Group | undefined;
+  /** what a map's first item is counted as in messages (`(item 12)`): `batchProcess` counts on across its batches */
+  first: number;
   timeout: number | undefined;
   semaphore: Semaphore | undefined;
   rateLimit: RateLimiter | undefined;
@@ -129,6 +131,7 @@ export function resolveExecutorOptions(options: ExecutorOptions): {
   const base: ResolvedTaskOptions = {
     owner: undefined,
     group: undefined,
+    first: 0,
     retries: DEFAULT_EXECUTOR_OPTIONS.retries,
     retryDelay: DEFAULT_EXECUTOR_OPTIONS.retryDelay,
     backoff: DEFAULT_EXECUTOR_OPTIONS.backoff,

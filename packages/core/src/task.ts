@@ -185,7 +185,7 @@ export class Task<T> extends AsyncFuture<T> {
   /** @internal for messages: a map's item says which one (`#12 (item 3)`, `"users" (item 3)`) */
   override label(): string {
     const index = this._tag;
-    return index < 0 ? super.label() : `${super.label()} (item ${index})`;
+    return index < 0 ? super.label() : `${super.label()} (item ${index + this._opts.first})`;
   }
 
   /** @internal leave the semaphore's or rate limiter's queue it waits in, if any */

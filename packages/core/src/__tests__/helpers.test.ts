@@ -616,6 +616,18 @@ describe('batchProcess', () => {
     expect(pulled).toBe(0);
   });
 
+  it("an item's messages count it across batches (item 4 of the input, not item 1 of its batch)", async () => {
+    const results = batchProcess(
+      [10, 10, 10, 10, 0],
+      (ms: number) => new Promise<void>((resolve) => ms > 0 && setTimeout(resolve, ms)), // 0: never settles
+      { batchSize: 3, timeout: 50, returnExceptions: true },
+    );
+    await vi.runAllTimersAsync();
+    const last = (await results)[4];
+    expect(last).toBeInstanceOf(TimeoutError);
+    expect((last as TimeoutError).message).toMatch(/^task #\d+ \(item 4\) timed out after 50 ms/);
+  });
+
   it('returns results in input order and calls onBatchComplete(results, index) once per batch, in order', async () => {
     // lionfuncs test_batch_process: ordering and per-batch callback
     const calls: [number[], number, number][] = [];
