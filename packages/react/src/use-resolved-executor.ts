@@ -31,7 +31,7 @@ export function useResolvedExecutor(source: AsyncExecutor | ExecutorOptions | un
   const [, revive] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     if (!isOwned) return;
-    // Shown again after a hidden <Activity> tore it down: render with a new one.
+    // Shown again after a hidden <Activity> tore it down, before its successor was rendered: render it now.
     if (owned.current !== executor) return revive();
     retain(executor);
     const stop = () => void executor.shutdown({ cancelFutures: true, wait: false });
@@ -43,6 +43,7 @@ export function useResolvedExecutor(source: AsyncExecutor | ExecutorOptions | un
       release(executor, () => {
         if (owned.current === executor) owned.current = undefined;
         stop();
+        revive(); // hidden in an <Activity>: render its successor now, so the effects of the showing commit get it
       });
     };
   }, [executor, isOwned, signal]);

@@ -1,11 +1,11 @@
 /**
  * `<Activity mode="hidden">` cleans a component's effects up and re-creates them when it is shown, keeping
  * its state: the hooks treat hide → show as an unmount and a remount. An owned executor is shut down when
- * hidden and a new one is built when shown; a run is cancelled when hidden and a fresh one starts when shown,
+ * hidden and its successor rendered while hidden (effects when shown get it); a run is cancelled when hidden and a fresh one starts when shown,
  * whichever executor it runs on. Real React 19, no `act` (notifications delivered as in a browser).
  */
 import { AsyncExecutor, type TaskContext } from '@fanout/core';
-import { Activity, memo, type ReactNode, useState } from 'react';
+import { Activity, memo, type ReactNode, useEffect, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
@@ -90,3 +90,23 @@ for (const onShared of [false, true]) {
     root.unmount();
   });
 }
+
+const seen: boolean[] = []; // shutdown, as each run of the child's effect saw it
+function Child({ executor }: { executor: AsyncExecutor }) {
+  useEffect(() => {
+    seen.push(executor.getSnapshot().shutdown);
+    if (!executor.getSnapshot().shutdown) void executor.submit(() => 1);
+  }, [executor]);
+  return null;
+}
+const Parent = memo(function Parent() {
+  return <Child executor={useExecutor({ maxWorkers: 2 }).executor} />;
+});
+
+it("a child's effect in the showing commit is handed the new executor, not the one shut down while hidden", async () => {
+  const { root, hideThenShow } = mount(<Parent />);
+  await hideThenShow();
+  expect(seen).not.toContain(true);
+  expect(seen.length).toBeGreaterThanOrEqual(2);
+  root.unmount();
+});
