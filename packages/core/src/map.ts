@@ -218,7 +218,10 @@ abstract class MapRun {
 
   private sourceEnded(): void {
     this.sourceDone = true;
+    const known = this.p.total !== undefined;
     this.p.total = this.pulled;
+    // The end found after the last item settled: one more call, so the progress shown ends with its total.
+    if (!known && this.unfinished === 0 && this.done > 0 && !this.closed) this.progress();
     this.maybeFinish();
   }
 
@@ -257,18 +260,21 @@ abstract class MapRun {
     if (this.closed) return;
     this.done++;
     if (future._state !== 'succeeded') this.failed++;
-    const onProgress = this.p.onProgress;
-    if (onProgress !== undefined) {
-      try {
-        onProgress({ done: this.done, failed: this.failed, total: this.p.total });
-      } catch (error) {
-        reportError(error); // as a throwing done callback is: the run goes on
-      }
-    }
+    this.progress();
     this.settled(future as Task<unknown>);
     this.pump();
     this.maybeFinish();
   };
+
+  private progress(): void {
+    const onProgress = this.p.onProgress;
+    if (onProgress === undefined) return;
+    try {
+      onProgress({ done: this.done, failed: this.failed, total: this.p.total });
+    } catch (error) {
+      reportError(error); // as a throwing done callback is: the run goes on
+    }
+  }
 
   private sourceFailed(error: unknown): void {
     if (this.closed) return;

@@ -271,6 +271,30 @@ describe('map', () => {
     ]);
   });
 
+  it('a generator whose end is found after its last item finished: one more call tells the total', async () => {
+    for (const source of [
+      function* () {
+        yield 1;
+        yield 2;
+      },
+      async function* () {
+        yield 1;
+        yield 2;
+      },
+    ]) {
+      const progress: MapProgress[] = [];
+      await new AsyncExecutor().map((x: number) => x, source(), { onProgress: (p) => progress.push(p) });
+      expect(progress).toEqual([
+        { done: 1, failed: 0, total: undefined },
+        { done: 2, failed: 0, total: undefined },
+        { done: 2, failed: 0, total: 2 },
+      ]);
+    }
+    const none: MapProgress[] = [];
+    await new AsyncExecutor().map((x: number) => x, range(0), { onProgress: (p) => none.push(p) });
+    expect(none).toEqual([]); // nothing finished: no call
+  });
+
   it('handles 20,000 synchronous items without deep recursion', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 16 });
     const n = 20_000;
