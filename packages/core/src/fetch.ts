@@ -1,7 +1,7 @@
 import { CancelledError, HttpError } from './errors.js';
 import { anySignal } from './signals.js';
 import type { TaskContext } from './task.js';
-import { now } from './time.js';
+import { clearTimer, now, setTimer } from './time.js';
 import { checkObject, checkOneOf, checkOptions, describe } from './validate.js';
 
 /** How `fetchTask` reads a successful response. */
@@ -108,11 +108,13 @@ export function fetchTask<T, P extends FetchParse>(
     const own = [init?.signal, input instanceof Request ? input.signal : undefined].filter(
       (s): s is AbortSignal => s != null,
     );
-    const joined = own.length > 0 ? anySignal([...own, signal]) : undefined;
+    // `giveUp`: ends the request when an error response's body is too slow to come (see readBody).
+    const giveUp = new AbortController();
+    const joined = anySignal([...own, signal, giveUp.signal]);
     try {
       // A Request is sent as a copy, so that a retry can send its body again.
       const request = input instanceof Request ? input.clone() : input;
-      const response = await globalThis.fetch(request, { ...init, signal: joined?.signal ?? signal });
+      const response = await globalThis.fetch(request, { ...init, signal: joined.signal });
       const url = response.url || String(input instanceof Request ? input.url : input);
       if (!response.ok) {
         throw new HttpError({
@@ -120,11 +122,11 @@ export function fetchTask<T, P extends FetchParse>(
           statusText: response.statusText,
           url,
           retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-          body: await readBody(response),
+          body: await readBody(response, joined.signal, giveUp),
         });
       }
       if (parse === 'response') return response as Parsed<P, T>;
-      const text = await response.text();
+      const text = await untilAborted(response.text(), joined.signal);
       if (parse === 'text') return text as Parsed<P, T>;
       // An empty body (204 No Content, an empty 200) is `undefined`, not a SyntaxError to retry.
       if (text === '') return undefined as Parsed<P, T>;
@@ -144,14 +146,35 @@ export function fetchTask<T, P extends FetchParse>(
       }
       throw error;
     } finally {
-      joined?.release();
+      joined.release();
     }
   };
 }
 
-async function readBody(response: Response): Promise<unknown> {
+/**
+ * A body read that ends when `signal` aborts, with its reason, even if the `fetch` in use (a stub, a
+ * wrapper, a Response rebuilt from a stream) did not tie the body to the signal it was given.
+ */
+function untilAborted<T>(read: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    read.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort);
+  });
+}
+
+/** How long an error response's body may take to arrive: the status and `Retry-After` are known before it. */
+const ERROR_BODY_MS = 1000;
+
+/**
+ * An error response's body, for `HttpError.body`: JSON if it parses, else text; `undefined` if unreadable,
+ * aborted or not all there within `ERROR_BODY_MS` (a body that stalls must not hold the retry back).
+ */
+async function readBody(response: Response, signal: AbortSignal, giveUp: AbortController): Promise<unknown> {
+  const timer = setTimer(() => giveUp.abort(), ERROR_BODY_MS);
   try {
-    const text = await response.text();
+    const text = await untilAborted(response.text(), signal);
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -159,5 +182,7 @@ async function readBody(response: Response): Promise<unknown> {
     }
   } catch {
     return undefined;
+  } finally {
+    clearTimer(timer);
   }
 }

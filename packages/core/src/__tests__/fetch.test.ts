@@ -115,8 +115,10 @@ async function startServer(): Promise<TestServer> {
       return;
     }
     if (path === '/stall') {
-      // the headers and part of the body, then nothing until the client goes away
-      res.writeHead(200, { 'content-type': 'application/json' });
+      // the headers (`status`, default 200, with a Retry-After of 0 s on a 503) and part of the body, then
+      // nothing until the client goes away
+      const status = Number(q.get('status') ?? '200');
+      res.writeHead(status, { 'content-type': 'application/json', ...(status === 503 ? { 'retry-after': '0' } : {}) });
       res.write('{"partial":');
       res.on('close', () => {
         aborted.push(path);
@@ -374,6 +376,16 @@ describe('fetchTask', () => {
     });
     expect(result).toEqual({ ok: true, n: 3 });
     expect(srv.hits.get('/flaky/a')).toBe(3);
+  });
+
+  it('a 503 whose body stalls is an HttpError (no body) within a second, and is retried: the body does not hold it', async () => {
+    const abandoned = srv.abandoned('/stall'); // the request given up on is closed, not left open
+    const future = executor.submit(fetchTask(`${srv.url}/stall?status=503`), { retries: 1, retryDelay: 1 });
+    const error = (await rejection(future)) as HttpError;
+    expect(error).toBeInstanceOf(HttpError);
+    expect([error.status, error.retryAfterMs, error.body]).toEqual([503, 0, undefined]);
+    expect(srv.hits.get('/stall')).toBe(2);
+    await abandoned;
   });
 
   it('a 404 is not retried by default: one request, and the HttpError is the rejection', async () => {
