@@ -185,8 +185,8 @@ export type RetryOptions = Pick<
 >;
 
 /**
- * Call `fn(ctx)` until it succeeds or the retries are spent; rejects with the
- * last attempt's own error. `ctx.attempt` counts from 1.
+ * Call `fn(ctx)` until it succeeds or the retries are spent (`retries` defaults to 0, one attempt, as
+ * for every task: pass it); rejects with the last attempt's own error. `ctx.attempt` counts from 1.
  * @example
  * const data = await retry(({ signal }) => fetchJson(url, signal), { retries: 3, retryDelay: 200 });
  */
