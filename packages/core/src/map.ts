@@ -154,7 +154,6 @@ abstract class MapRun {
     const p = this.p;
     const limit = this.window();
     while (!this.closed && !this.halted && !this.sourceDone && !this.pulling && this.outstanding() < limit) {
-      if (this.stoppedByShutdown()) return; // checked before the pull: no item is taken to be dropped
       if (p.isAsync) {
         this.pulling = true;
         let step: Promise<IteratorResult<unknown>>;
@@ -236,7 +235,11 @@ abstract class MapRun {
     task.addDoneCallback(this.onSettle);
   }
 
-  /** Checked before each pull and start (a field read on the way of every item): true once stopped. */
+  /**
+   * Checked before each start (a field read on the way of every item): true once stopped. The source is
+   * read once after the shutdown, as concurrent.futures' buffered map does: its end ends the run as usual,
+   * an item cuts it short (and is not started).
+   */
   private stoppedByShutdown(): boolean {
     if (!this.stopsAtShutdown || this.p.host.accepting) return false;
     this.cutShort();
@@ -462,7 +465,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
   }
 
   /**
-   * After `shutdown()` no item is pulled or started, as in concurrent.futures, but a shutdown without
+   * After `shutdown()` no item is started, as in concurrent.futures, but a shutdown without
    * `cancelFutures` cancels nothing: the items in flight run on and are handed over, then the iterator
    * throws `ExecutorShutdownError`. (An item whose asynchronous pull was under way is not started.)
    */

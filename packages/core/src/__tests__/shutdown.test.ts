@@ -234,8 +234,10 @@ describe('shutdown', () => {
     expect(fn).toHaveBeenCalledTimes(1);
   });
 
-  it('a shutdown without cancelFutures lets the items a mapIter started finish and hands them over, then it throws; nothing pulled is dropped', async () => {
+  it('a shutdown without cancelFutures lets the items a mapIter started finish and hands them over, then it throws; the item read after it is not started', async () => {
     // A job drained on SIGINT: its writes in flight must finish, and the iterator must say it was cut short.
+    // As CPython's buffered map (which calls next() on the input, then submit(), which raises), the source is
+    // read once after the shutdown, and that item is dropped: it tells a cut short run from a finished one.
     const executor = new AsyncExecutor({ maxWorkers: 2 });
     const log: string[] = [];
     const pulled: number[] = [];
@@ -268,11 +270,46 @@ describe('shutdown', () => {
     const error = await consumed;
     expect(error).toBeInstanceOf(ExecutorShutdownError);
     expect(got).toEqual([0, 1, 2]); // every item pulled before the shutdown ran and was handed over
-    expect(pulled).toEqual([0, 1, 2]);
+    expect(pulled).toEqual([0, 1, 2, 3]);
+    expect(log.filter((l) => l.startsWith('start'))).toEqual(['start 0', 'start 1', 'start 2']);
     expect(log.filter((l) => l.startsWith('aborted'))).toEqual([]);
     expect(await shut).toBeGreaterThanOrEqual(250); // waited for them: 2 started at 100, took 150
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  for (const [what, items, readFirst] of [
+    ['a generator of exactly bufferSize items, shut down at once', 2, 0],
+    ['a generator of 4 read 2 (so all 4 are pulled), then shut down', 4, 2],
+  ] as const) {
+    // CPython Executor.map(buffersize=…): the next() after the shutdown finds the end, so the map just ends.
+    it(`a mapIter whose source turns out to be at its end after the shutdown ends as usual: ${what}`, async () => {
+      const executor = new AsyncExecutor({ maxWorkers: 5 });
+      const it = executor.mapIter(
+        async (x: number) => {
+          await sleep(10);
+          return x;
+        },
+        (function* () {
+          for (let i = 0; i < items; i++) yield i;
+        })(),
+        { bufferSize: 2 },
+      );
+      const first = Array.from({ length: readFirst }, () => it.next());
+      await vi.advanceTimersByTimeAsync(100);
+      expect((await Promise.all(first)).map((r) => r.value)).toEqual([0, 1].slice(0, readFirst));
+      void executor.shutdown();
+      const got: number[] = [];
+      const consumed = (async () => {
+        for await (const value of it) got.push(value);
+      })().then(
+        () => 'ended',
+        (e: unknown) => e,
+      );
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await consumed).toBe('ended');
+      expect([...(readFirst > 0 ? [0, 1] : []), ...got]).toEqual(Array.from({ length: items }, (_, i) => i));
+    });
+  }
 
   it('the same with an async source and ordered: false: results in completion order, then the throw; the source is closed', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 3 });
