@@ -13,7 +13,7 @@ export interface TaskOptions {
   retryDelay?: number | undefined;
   /** Factor applied to the delay after each attempt. @default 2 */
   backoff?: number | undefined;
-  /** Upper bound of the backoff wait, in ms (a longer `Retry-After` is still waited for in full). @default 30000 */
+  /** Upper bound of the backoff wait, in ms, or `Infinity` for none (a longer `Retry-After` is still waited for in full). @default 30000 */
   maxRetryDelay?: number | undefined;
   /** Randomisation of the retry wait. @default 'full' */
   jitter?: Jitter | undefined;
@@ -180,7 +180,7 @@ function applyRetryOptions(out: ResolvedTaskOptions, o: TaskOptions): ResolvedTa
   if (o.retries !== undefined) out.retries = checkInt('retries', o.retries, 0, true);
   if (o.retryDelay !== undefined) out.retryDelay = checkNumber('retryDelay', o.retryDelay, 0);
   if (o.backoff !== undefined) out.backoff = checkNumber('backoff', o.backoff, 1);
-  if (o.maxRetryDelay !== undefined) out.maxRetryDelay = checkNumber('maxRetryDelay', o.maxRetryDelay, 0);
+  if (o.maxRetryDelay !== undefined) out.maxRetryDelay = checkNumber('maxRetryDelay', o.maxRetryDelay, 0, false, true);
   if (o.jitter !== undefined) out.jitter = checkOneOf('jitter', o.jitter, JITTERS);
   if (o.retryIf !== undefined) {
     checkFunction('retryIf', o.retryIf);

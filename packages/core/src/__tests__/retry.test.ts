@@ -116,6 +116,23 @@ describe('attempt schedule', () => {
     await expect(future).resolves.toBe(25);
   });
 
+  it('maxRetryDelay: Infinity leaves the exponential delay uncapped (as timeout: Infinity sets none)', async () => {
+    const executor = new AsyncExecutor();
+    const delays: (number | undefined)[] = [];
+    executor.onEvent((e) => {
+      if (e.type === 'retry') delays.push(e.delayMs);
+    });
+    const future = executor.submit(
+      () => {
+        throw new Error('down');
+      },
+      { retries: 3, retryDelay: 20_000, maxRetryDelay: Number.POSITIVE_INFINITY, jitter: 'none' },
+    );
+    await vi.runAllTimersAsync();
+    await expect(future).rejects.toThrow('down');
+    expect(delays).toEqual([20_000, 40_000, 80_000]);
+  });
+
   it('maxRetryDelay caps the exponential delay', async () => {
     const executor = new AsyncExecutor();
     const times: number[] = [];
