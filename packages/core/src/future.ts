@@ -56,8 +56,8 @@ export class AsyncFuture<T> implements PromiseLike<T> {
   /** @internal a {@link Listener}, a Set of them, or undefined (typed loosely so futures stay covariant in T) */
   _callbacks: unknown = undefined;
 
-  /** @internal futures are made by an executor */
-  constructor() {
+  /** Futures are made by an executor (`submit`, `map`), never with `new`. */
+  protected constructor() {
     this.id = ++lastId;
   }
 

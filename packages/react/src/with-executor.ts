@@ -32,7 +32,7 @@ export function withExecutor<T, C extends QueryContextLike = QueryContextLike>(
   executor: AsyncExecutor,
   queryFn: (context: C, task: TaskContext) => T | PromiseLike<T>,
   options?: Omit<TaskOptions, 'signal'>,
-): (context: C) => T | Promise<T> {
+): (context: C) => Promise<T> {
   if (typeof (executor as Partial<AsyncExecutor> | null)?.submit !== 'function') {
     throw new TypeError(`executor must be an AsyncExecutor, got ${describeValue(executor)}`);
   }

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { AsyncExecutor } from '../executor.js';
 import { fetchTask } from '../fetch.js';
-import type { AsyncFuture, FutureState } from '../future.js';
+import { type AsyncFuture, AsyncFuture as AsyncFutureClass, type FutureState } from '../future.js';
 import {
   type BatchProcessOptions,
   batchProcess,
@@ -57,6 +57,12 @@ describe('submit', () => {
     executor.submit(Promise.resolve(1));
     // @ts-expect-error maxConcurrency is a map option
     executor.submit(() => 1, { maxConcurrency: 2 });
+  });
+
+  it('a future is made by an executor, not with new (it would stay queued for ever)', () => {
+    // @ts-expect-error the constructor is protected
+    const orphan = () => new AsyncFutureClass();
+    expectTypeOf(orphan).toBeFunction();
   });
 
   it('futures are covariant: a future of a narrower type fits a wider one', () => {
