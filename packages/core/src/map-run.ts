@@ -1,7 +1,7 @@
 import { CancelledError, ExecutorShutdownError } from './errors.js';
 import type { AsyncExecutor } from './executor.js';
 import type { AsyncFuture, FutureState } from './future.js';
-import { mapAll } from './map.js';
+import { asError, mapAll } from './map.js';
 import { Notifier } from './notify.js';
 import type { MapOptions } from './options.js';
 import { RateLimiter, toRateLimiter } from './rate-limiter.js';
@@ -40,7 +40,7 @@ export interface MapRunSnapshot<I, R, Result = R> {
   readonly status: MapRunStatus;
   /**
    * `results[i]` is set as soon as item `i` succeeds (holes until then; the array reaches as far as
-   * the highest item finished). With `returnExceptions`, `results[i]` also holds what `errors[i]` holds, as `map` puts it.
+   * the highest item finished). With `returnExceptions`, `results[i]` also holds the error, as `map` puts it (a thrown non-Error wrapped in an Error, its `cause`).
    */
   readonly results: readonly (Result | undefined)[];
   /** `errors[i]` is set when item `i` failed (after its retries) or was cancelled. */
@@ -225,7 +225,7 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
     } else {
       const error = task._outcome;
       this.errors[index] = error;
-      if (this.options.returnExceptions) this.results[index] = error as R; // as map puts it
+      if (this.options.returnExceptions) this.results[index] = asError(error) as R; // as map puts it
       this.completed.push(Object.freeze({ index, item, error, at }));
     }
     this.changed();

@@ -36,6 +36,15 @@ export interface PreparedMap {
   observe: ((index: number, item: unknown, future: AsyncFuture<unknown>) => void) | undefined;
 }
 
+/**
+ * What `returnExceptions` puts in the results for a failure: the error itself, or, for a thrown value that is
+ * not an `Error` (a string, `{ code }`), an Error with it as `cause` — so `r instanceof Error` finds every failure.
+ * @internal
+ */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(`a task threw ${describe(value)}, not an Error`, { cause: value });
+}
+
 /** When neither `maxConcurrency` nor `maxWorkers` bounds a stream, it still pulls at most this many ahead. */
 const UNBOUNDED_BUFFER = 2048;
 
@@ -337,7 +346,8 @@ class CollectRun extends MapRun {
     this.results[index] = task;
   }
   protected settled(task: Task<unknown>): void {
-    if (task._state === 'succeeded' || this.p.returnExceptions) this.results[task._tag] = task._outcome;
+    if (task._state === 'succeeded') this.results[task._tag] = task._outcome;
+    else if (this.p.returnExceptions) this.results[task._tag] = asError(task._outcome);
     else this.fail(task._outcome);
   }
   protected inFlight(): Iterable<AsyncFuture<unknown>> {
@@ -512,7 +522,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
       this.consumed++;
       const w = this.waiting.shift();
       if (task._state === 'succeeded' || this.p.returnExceptions) {
-        w?.resolve({ done: false, value: task._outcome });
+        w?.resolve({ done: false, value: task._state === 'succeeded' ? task._outcome : asError(task._outcome) });
         this.pump();
       } else {
         this.end();

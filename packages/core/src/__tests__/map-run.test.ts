@@ -8,6 +8,24 @@ describe('MapRun', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  it('returnExceptions: results[i] is an Error around a thrown non-Error (errors[i] keeps the value itself)', async () => {
+    const run = new MapRun(
+      new AsyncExecutor(),
+      (x: number) => {
+        if (x === 1) throw 'bad input';
+        return x;
+      },
+      [0, 1],
+      { returnExceptions: true },
+    );
+    await run.start();
+    const { results, errors } = run.getSnapshot();
+    expect(results[0]).toBe(0);
+    expect(results[1]).toBeInstanceOf(Error);
+    expect((results[1] as Error).cause).toBe('bad input');
+    expect(errors[1]).toBe('bad input');
+  });
+
   it('fills results[i] as item i finishes, keeps completion order, and counts progress', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2 });
     const run = new MapRun(

@@ -146,6 +146,27 @@ describe('map', () => {
     expect(values[1]).toBe(error);
   });
 
+  it('returnExceptions: a thrown value that is not an Error is put in as an Error with it as cause, so instanceof Error finds every failure', async () => {
+    const executor = new AsyncExecutor();
+    const thrown: unknown[] = ['bad input', { code: 42 }, 5, null];
+    const fail = (i: number) => {
+      if (i < thrown.length) throw thrown[i];
+      return i;
+    };
+    const check = (results: unknown[]) => {
+      expect(results[4]).toBe(4);
+      for (const [i, value] of thrown.entries()) {
+        expect(results[i]).toBeInstanceOf(Error);
+        expect((results[i] as Error).cause).toBe(value);
+      }
+      expect((results[0] as Error).message).toBe('a task threw "bad input", not an Error');
+    };
+    check(await executor.map(fail, [0, 1, 2, 3, 4], { returnExceptions: true }));
+    check(await collect(executor.mapIter(fail, [0, 1, 2, 3, 4], { returnExceptions: true })));
+    // without returnExceptions the map still rejects with the value itself, as the future does
+    await expect(executor.map(fail, [0], {})).rejects.toBe('bad input');
+  });
+
   it('rejects with a falsy thrown value too', async () => {
     const executor = new AsyncExecutor();
     expect(
