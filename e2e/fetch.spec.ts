@@ -237,6 +237,32 @@ test('cancelling the run aborts its requests', async ({ page }) => {
   await expect(page.getByRole('progressbar', { name: 'requests done' })).toHaveAttribute('value', '100');
 });
 
+test('Enter on a control that acts live (the workers slider, the panel toggle) leaves the run going', async ({
+  page,
+}) => {
+  await startFetchRun(page, 1, {
+    requests: 100,
+    workers: 4,
+    clientRate: 0,
+    serverRate: 200,
+    failure: 0,
+    maxDelay: 3000,
+  });
+  await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+  let resets = 0;
+  page.on('request', (request) => {
+    if (request.url().endsWith('/api/reset')) resets++;
+  });
+  for (const control of [page.getByTestId('fetch-workers-input'), showPanelToggle(page)]) {
+    await control.focus();
+    await page.keyboard.press('Enter');
+  }
+  await page.waitForTimeout(300); // a restart would have reset the mock API and aborted the requests by now
+  expect(resets).toBe(0);
+  expect((await stats(page)).aborted).toBe(0);
+  await expect(page.getByTestId('fetch-status')).toContainText('running');
+});
+
 test('Start clicked three times in one go starts one run', async ({ page }) => {
   const requests = 60;
   await startFetchRun(page, 4, { requests, workers: 4, clientRate: 0, serverRate: 200, failure: 0, maxDelay: 100 });

@@ -151,15 +151,10 @@ export function FetchView() {
         </p>
       </div>
       <div className="fetch-layout">
-        <form
-          className="controls"
-          aria-label="Fan-out controls"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void start();
-            revealAbove(mainRef.current);
-          }}
-        >
+        {/* Start is a plain button, not the form's submit: Enter on a slider or the panel toggle (which act
+            live, on the run in progress) must not throw that run away and start another, as an implicit
+            submission would. */}
+        <form className="controls" aria-label="Fan-out controls" onSubmit={(e) => e.preventDefault()}>
           <Slider
             label="Requests"
             min={10}
@@ -224,7 +219,16 @@ export function FetchView() {
             onChange={(v) => setParams((p) => ({ ...p, maxDelayMs: v, minDelayMs: Math.min(p.minDelayMs, v) }))}
           />
           <div className="buttons">
-            <Button type="submit" className="primary" disabled={starting} data-testid="fetch-start">
+            <Button
+              type="button"
+              className="primary"
+              disabled={starting}
+              data-testid="fetch-start"
+              onClick={() => {
+                void start();
+                revealAbove(mainRef.current);
+              }}
+            >
               Start
             </Button>
           </div>
