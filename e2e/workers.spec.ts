@@ -66,6 +66,27 @@ test('a task holding a worker while it waits for a rate-limit token shows as a l
   await expect(page.locator(TOKEN_WAIT_BARS)).toHaveCount(0);
 });
 
+test('every task has a bar for its wait in the queue lane, ended when it starts or is cancelled there', async ({
+  page,
+}) => {
+  const tasks = 60;
+  await startWorkersRun(page, { workers: 2, tasks, duration: 400 });
+  const queueLane = page.getByTestId('queue-lane');
+  await expect(queueLane).toHaveAttribute('aria-label', /^Queue: (5\d) waiting; \d+ left it$/);
+  await expect(page.getByTestId('timeline')).toHaveAttribute('data-bars-queue', String(tasks));
+  // the bars are painted: the queue lane's canvas is not blank
+  const painted = await queueLane.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if ((data[i] as number) > 0) n++;
+    return n;
+  });
+  expect(painted).toBeGreaterThan(0);
+  await page.getByTestId('cancel-all').click();
+  await expect(page.getByTestId('run-state')).toHaveText('idle');
+  await expect(queueLane).toHaveAttribute('aria-label', `Queue: 0 waiting; ${tasks} left it`);
+});
+
 test('growing the pool during a run starts more tasks at once; shrinking lets running ones finish', async ({
   page,
 }) => {

@@ -1,6 +1,6 @@
 const STATES = [
-  // Light grey on a lane: a task that took a worker and waits there for a rate-limit token (not the queue: no bar).
-  ['queued', 'holding a worker, waiting for a rate-limit token'],
+  // Light grey: a task in the queue (the Q lane), or one that took a worker and waits there for a rate-limit token.
+  ['queued', 'queued (Q lane), or holding a worker for a rate-limit token'],
   ['running', 'running'],
   ['retrying', 'failed, will retry'],
   ['succeeded', 'succeeded'],

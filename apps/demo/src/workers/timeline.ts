@@ -29,6 +29,15 @@ interface DoneBar {
   readonly attempt: number;
 }
 
+/** A task's wait in the queue, from its `queued` event to its first `started` (or its cancellation there). */
+interface QueueBar {
+  readonly start: number;
+  end: number | undefined;
+  /** the row of the queue lane it is drawn in: the lowest free one when it was queued */
+  readonly slot: number;
+  cancelled: boolean;
+}
+
 interface Lane {
   readonly id: number;
   readonly row: HTMLElement;
@@ -90,6 +99,17 @@ export class Timeline {
   private readonly inks: Record<DrawnState, string>;
   /** when each task's latest attempt started (ms since t0): where a token wait ends */
   private readonly startedAt = new Map<number, number>();
+  /** The queue lane, above the workers: one thin bar per task for its wait in the queue. */
+  private readonly queueRow: HTMLElement;
+  private readonly queueTrack: HTMLElement;
+  private readonly queueCanvas: HTMLCanvasElement;
+  private readonly queueBars: QueueBar[] = [];
+  /** the bars of the tasks still in the queue, by task id */
+  private readonly inQueue = new Map<number, QueueBar>();
+  /** rows of the queue lane given back by tasks that left it, and how many rows were ever used */
+  private readonly freeSlots: number[] = [];
+  private slots = 0;
+  private queueSummary = '';
   private pending: TaskEvent[] = [];
   private frameId = 0;
   private lastAt: number;
@@ -128,6 +148,18 @@ export class Timeline {
     this.ruler.setAttribute('aria-hidden', 'true');
     this.lanesEl = el('div', 'lanes');
     this.lanesEl.setAttribute('role', 'none');
+    this.queueRow = el('div', 'lane queue-lane');
+    this.queueRow.dataset.testid = 'queue-lane';
+    this.queueRow.setAttribute('role', 'listitem');
+    const queueLabel = el('div', 'lane-label');
+    queueLabel.textContent = 'Q';
+    queueLabel.setAttribute('aria-hidden', 'true');
+    this.queueTrack = el('div', 'track');
+    this.queueCanvas = document.createElement('canvas');
+    this.queueCanvas.className = 'lane-canvas';
+    this.queueTrack.append(this.queueCanvas);
+    this.queueRow.append(queueLabel, this.queueTrack);
+    this.lanesEl.append(this.queueRow);
     root.append(this.ruler, this.lanesEl);
     this.offEvents = executor.onEvent(this.onEvent);
     this.offSnapshot = executor.subscribe(this.schedule);
@@ -149,7 +181,6 @@ export class Timeline {
   }
 
   private readonly onEvent = (event: TaskEvent): void => {
-    if (event.type === 'queued') return; // the queue is a counter, not a bar
     this.pending.push(event);
     this.schedule();
   };
@@ -162,8 +193,7 @@ export class Timeline {
     this.frameId = 0;
     // Read layout first, then only write: no forced synchronous layout.
     const width = this.ruler.clientWidth;
-    const firstTrack = this.lanes.values().next().value?.track;
-    const height = firstTrack?.clientHeight ?? 0;
+    const height = this.queueTrack.clientHeight; // every lane's track is as high as the queue's
     const snapshot = this.executor.getSnapshot();
     const events = this.pending;
     this.pending = [];
@@ -184,6 +214,7 @@ export class Timeline {
       this.drawLane(lane, scale, width, height);
       summarize(lane, runningOn.get(lane.id));
     }
+    this.drawQueue(elapsed, scale, width, height);
     this.drawTicks(span, width, scale);
     const data = this.root.dataset;
     data.elapsed = String(Math.round(elapsed));
@@ -192,6 +223,7 @@ export class Timeline {
     );
     for (const state of END_STATES)
       data[`bars${state[0]?.toUpperCase()}${state.slice(1)}`] = String(this.counts[state]);
+    data.barsQueue = String(this.queueBars.length);
     // The axis keeps moving while anything is queued, running or retrying.
     if (busy) this.schedule();
   };
@@ -201,7 +233,15 @@ export class Timeline {
     const at = event.at - this.t0;
     const current = this.active.get(event.taskId);
     switch (event.type) {
+      case 'queued': {
+        const slot = this.freeSlots.pop() ?? this.slots++;
+        const bar: QueueBar = { start: at, end: undefined, slot, cancelled: false };
+        this.queueBars.push(bar);
+        this.inQueue.set(event.taskId, bar);
+        return;
+      }
       case 'started': {
+        this.leaveQueue(event.taskId, at, false);
         if (current !== undefined) this.finish(current, 'cancelled', at);
         this.startedAt.set(event.taskId, at);
         if (event.workerId === undefined) return;
@@ -232,12 +272,62 @@ export class Timeline {
       case 'succeeded':
       case 'failed':
       case 'cancelled':
+        this.leaveQueue(event.taskId, at, true); // only a task cancelled in the queue is still there
         this.ended.add(event.taskId);
         if (current !== undefined) this.finish(current, event.type, at);
         return;
       default:
         return;
     }
+  }
+
+  /** The task left the queue: it started, or was cancelled there. Its row is free for the next task queued. */
+  private leaveQueue(taskId: number, at: number, cancelled: boolean): void {
+    const bar = this.inQueue.get(taskId);
+    if (bar === undefined) return;
+    this.inQueue.delete(taskId);
+    bar.end = Math.max(bar.start, at);
+    bar.cancelled = cancelled;
+    this.freeSlots.push(bar.slot);
+  }
+
+  /**
+   * The queue lane: every task's wait, one thin bar each, in rows (a task takes the lowest free row, so
+   * waits that overlap in time lie one above the other; past as many rows as fit, they share them).
+   * Redrawn whole each frame: the waits still going on grow with the clock.
+   */
+  private drawQueue(elapsed: number, scale: number, width: number, height: number): void {
+    const waiting = this.inQueue.size;
+    const summary = `Queue: ${waiting} waiting; ${this.queueBars.length - waiting} left it`;
+    if (summary !== this.queueSummary) {
+      this.queueSummary = summary;
+      this.queueRow.setAttribute('aria-label', summary);
+    }
+    if (width <= 0 || height <= 0) return;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const canvas = this.queueCanvas;
+    if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+    }
+    const ctx = canvas.getContext('2d');
+    if (ctx === null) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const rows = Math.max(1, Math.min(this.slots, Math.floor((height - 2) / 2)));
+    const rowH = (height - 2) / rows;
+    for (const bar of this.queueBars) {
+      const end = bar.end ?? elapsed;
+      ctx.fillStyle = this.colours[bar.cancelled ? 'cancelled' : 'queued'];
+      ctx.globalAlpha = bar.cancelled ? ALPHA.cancelled : ALPHA.queued;
+      ctx.fillRect(
+        bar.start * scale,
+        1 + (bar.slot % rows) * rowH,
+        Math.max(1.5, (end - bar.start) * scale),
+        Math.max(1, rowH - 0.5),
+      );
+    }
+    ctx.globalAlpha = 1;
   }
 
   /** The attempt ended: its element goes, its bar is drawn on the lane's canvas. */
@@ -333,7 +423,7 @@ export class Timeline {
       if (retired) lane.row.dataset.retired = 'true';
       else delete lane.row.dataset.retired;
     }
-    this.root.style.setProperty('--lanes', String(Math.max(1, this.lanes.size)));
+    this.root.style.setProperty('--lanes', String(Math.max(1, this.lanes.size) + 1)); // + the queue lane
   }
 
   /** A token wait is over (its attempt started, or the task was cancelled): it moves to the canvas. */
