@@ -140,6 +140,8 @@ test('pause stops starting tasks, resume goes on', async ({ page }) => {
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(() => counter(page, 'count-queued')).toBeLessThan(queued);
   await page.getByTestId('cancel-all').click();
+  await expect(page.getByTestId('run-state')).toHaveText('idle');
+  await expect(page.getByTestId('pause')).toBeDisabled(); // nothing left to hold
 });
 
 test('bars and lanes name a task as it was submitted ("task 0…"), not by its id, which keeps counting across runs', async ({

@@ -230,7 +230,7 @@ export function WorkersView() {
               Start
             </button>
             <Button
-              disabled={run === null || snapshot.shutdown}
+              disabled={run === null || snapshot.shutdown || (!busy && !snapshot.paused)} // nothing left to hold
               onClick={() => (snapshot.paused ? run?.executor.resume() : run?.executor.pause())}
               data-testid="pause"
             >
