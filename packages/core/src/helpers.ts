@@ -6,10 +6,17 @@
 import { AsyncExecutor } from './executor.js';
 import { batched, checkIterable } from './iterables.js';
 import { mapAll } from './map.js';
-import { DEFAULT_EXECUTOR_OPTIONS, type MapOptions, type MapProgress, type TaskOptions } from './options.js';
+import {
+  DEFAULT_EXECUTOR_OPTIONS,
+  type MapOptions,
+  type MapProgress,
+  RETRY_KEYS,
+  TASK_KEYS,
+  type TaskOptions,
+} from './options.js';
 import { toRateLimiter } from './rate-limiter.js';
 import type { MapFn, TaskContext, TaskFn } from './task.js';
-import { checkFunction, checkInt, checkObject, describe } from './validate.js';
+import { checkFunction, checkInt, checkObject, checkOptions, describe } from './validate.js';
 
 /** Options of {@link parallelMap} and {@link parallelFilter}. */
 export interface ParallelOptions extends MapOptions {
@@ -178,6 +185,16 @@ export function gatherWithConcurrency<T>(
   }
 }
 
+const RETRY_OPTION_KEYS: ReadonlySet<string> = new Set([...RETRY_KEYS, 'signal', 'name']);
+const BATCH_KEYS: ReadonlySet<string> = new Set([
+  ...TASK_KEYS,
+  'batchSize',
+  'maxConcurrent',
+  'onBatchComplete',
+  'returnExceptions',
+  'onProgress',
+]);
+
 /** Options of {@link retry}: the executor's retry and timeout settings. */
 export type RetryOptions = Pick<
   TaskOptions,
@@ -193,6 +210,7 @@ export type RetryOptions = Pick<
 export function retry<T>(fn: TaskFn<T>, options: RetryOptions = {}): Promise<Awaited<T>> {
   try {
     checkFunction('fn', fn);
+    checkOptions('options', options, RETRY_OPTION_KEYS); // what RetryOptions names: not every task option
     // One task, whose attempts follow one another anyway; no worker limit, so that an attempt that timed
     // out but ignores its signal (it keeps a worker until it returns) does not hold the next one back.
     return withExecutor(Number.POSITIVE_INFINITY, (executor) => executor.submit(fn, options).result());
@@ -243,7 +261,7 @@ export async function batchProcess<I, R>(
   options: BatchProcessOptions<Awaited<R> | Error> = {},
 ): Promise<(Awaited<R> | Error)[]> {
   checkIterable('items', items);
-  checkObject('options', options);
+  checkOptions('options', options, BATCH_KEYS); // a map's own options (maxConcurrency, ordered…) are not batchProcess's
   checkFunction('processor', processor);
   const { batchSize = 10, maxConcurrent, onBatchComplete, onProgress, ...mapOptions } = options;
   checkInt('batchSize', batchSize, 1);

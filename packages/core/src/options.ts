@@ -98,8 +98,18 @@ export interface ResolvedTaskOptions extends RetryPolicy {
   name: string | undefined;
 }
 
-const RETRY_KEYS = ['retries', 'retryDelay', 'backoff', 'maxRetryDelay', 'jitter', 'retryIf', 'timeout'] as const;
-const TASK_KEYS = [...RETRY_KEYS, 'semaphore', 'rateLimit', 'priority', 'signal', 'name'] as const;
+/** @internal */
+export const RETRY_KEYS = [
+  'retries',
+  'retryDelay',
+  'backoff',
+  'maxRetryDelay',
+  'jitter',
+  'retryIf',
+  'timeout',
+] as const;
+/** @internal */
+export const TASK_KEYS = [...RETRY_KEYS, 'semaphore', 'rateLimit', 'priority', 'signal', 'name'] as const;
 const EXECUTOR_KEYS = new Set<string>([...RETRY_KEYS, 'maxWorkers', 'rateLimit', 'signal', 'name']);
 const TASK_KEY_SET = new Set<string>(TASK_KEYS);
 const MAP_KEY_SET = new Set<string>([

@@ -86,6 +86,8 @@ export function checkObject(name: string, value: unknown): void {
 const ALIASES = new Map<string, readonly string[]>([
   ['concurrency', ['maxConcurrency', 'maxWorkers', 'maxConcurrent']],
   ['maxconcurrent', ['maxConcurrency', 'maxWorkers']],
+  ['maxconcurrency', ['maxConcurrent']],
+  ['maxworkers', ['maxConcurrent']],
   ['retry', ['retries']],
   ['maxretries', ['retries']],
   ['attempts', ['retries']],

@@ -251,6 +251,10 @@ describe('utilities', () => {
     );
     await expect(retry(fn, bad<{ jitter: 'none' }>({ jitter: 'random' }))).rejects.toThrow(TypeError);
     await expect(retry(bad<() => number>('nope'))).rejects.toThrow(TypeError);
+    // a key its options type does not name is refused, as for every other options object
+    await expect(retry(fn, bad<{ retries: 1 }>({ priority: 1 }))).rejects.toThrow(
+      new TypeError('options has an unknown option "priority"'),
+    );
     expect(calls).toBe(0);
   });
 
@@ -283,6 +287,10 @@ describe('utilities', () => {
     await expect(batchProcess([1], bad<(x: number) => number>(null))).rejects.toThrow(TypeError);
     await expect(batchProcess([1], (x: number) => x, { onBatchComplete: bad<() => void>(1) })).rejects.toThrow(
       TypeError,
+    );
+    // a map's own option is not batchProcess's (maxConcurrent is)
+    await expect(batchProcess([1], (x: number) => x, bad<{ retries: 1 }>({ maxConcurrency: 2 }))).rejects.toThrow(
+      new TypeError('options has an unknown option "maxConcurrency" (did you mean "maxConcurrent"?)'),
     );
   });
 
