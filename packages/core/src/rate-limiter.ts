@@ -72,8 +72,6 @@ export class RateLimiter {
   #driven = false;
   /** The last timer fired with the clock not moved at all. */
   #stalled = false;
-  /** A timer fired early by a clock that ran, and the clock was believed: until the next admission, the ones re-armed for the rest (short, and as early) prove nothing either. */
-  #believed = false;
   /** Creation time, on the limiter's clock (see #now). */
   #created = this.#seen;
   readonly #waiters = new WaiterList();
@@ -270,7 +268,6 @@ export class RateLimiter {
 
   #take(t: number): void {
     this.admitted(t);
-    this.#believed = false;
     this.#fresh = true;
     this.#bucket--;
     if (this.#log.length < this.limit) {
@@ -350,16 +347,13 @@ export class RateLimiter {
       // the wait has passed — a proof a real clock is never behind. A clock behind it is moved on to it
       // and goes on from there (an offset, so the limiter's time still moves with the clock). A clock
       // that ran half the wait or more is a real one, and the timer fired early (by more than the
-      // slack): the clock is believed, and the timer re-armed for the rest — which, as short as it is,
-      // proves nothing either.
+      // slack): the clock is believed, and the timer re-armed for the rest.
       const t = this.#now();
       const lag = this.#timerAt - TIMER_SLACK - t;
-      const drive = lag > 0 && !this.#believed && t - this.#armedAt < (this.#timerAt - this.#armedAt) / 2;
-      if (drive) {
+      if (lag > 0 && t - this.#armedAt < (this.#timerAt - this.#armedAt) / 2) {
         this.#offset += lag;
         this.#driven = true;
       } else if (lag <= -1 - TIMER_SLACK) this.#driven = false; // the clock went a full ms past the wait by itself
-      if (lag > 0 && !drive) this.#believed = true;
       this.#stalled = t - this.#armedAt < 0.1;
       this.#drain();
     }, delay);
