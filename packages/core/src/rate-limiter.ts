@@ -345,12 +345,10 @@ export class RateLimiter {
       this.#timer = undefined;
       // Fired: whatever the clock says (fake timers that fake setTimeout alone), all but TIMER_SLACK of
       // the wait has passed — a proof a real clock is never behind. A clock behind it is moved on to it
-      // and goes on from there (an offset, so the limiter's time still moves with the clock). A clock
-      // that ran half the wait or more is a real one, and the timer fired early (by more than the
-      // slack): the clock is believed, and the timer re-armed for the rest.
+      // and goes on from there (an offset, so the limiter's time still moves with the clock).
       const t = this.#now();
       const lag = this.#timerAt - TIMER_SLACK - t;
-      if (lag > 0 && t - this.#armedAt < (this.#timerAt - this.#armedAt) / 2) {
+      if (lag > 0) {
         this.#offset += lag;
         this.#driven = true;
       } else if (lag <= -1 - TIMER_SLACK) this.#driven = false; // the clock went a full ms past the wait by itself
