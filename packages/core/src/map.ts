@@ -164,6 +164,9 @@ abstract class MapRun {
     const limit = this.window();
     while (!this.closed && !this.halted && !this.sourceDone && !this.pulling && this.outstanding() < limit) {
       if (p.isAsync) {
+        // An async source is not read after the shutdown: its next() may wait for ever (a queue), which
+        // would hang the drain; a sync one is read once more, as concurrent.futures does (below).
+        if (this.stoppedByShutdown()) return;
         this.pulling = true;
         let step: Promise<IteratorResult<unknown>>;
         try {
@@ -245,9 +248,9 @@ abstract class MapRun {
   }
 
   /**
-   * Checked before each start (a field read on the way of every item): true once stopped. The source is
+   * Checked before each start (a field read on the way of every item): true once stopped. A sync source is
    * read once after the shutdown, as concurrent.futures' buffered map does: its end ends the run as usual,
-   * an item cuts it short (and is not started).
+   * an item cuts it short (and is not started); an async one is not read again.
    */
   private stoppedByShutdown(): boolean {
     if (!this.stopsAtShutdown || this.p.host.accepting) return false;
