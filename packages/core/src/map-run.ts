@@ -225,7 +225,7 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
     } else {
       const error = task._outcome;
       this.errors[index] = error;
-      if (this.options.returnExceptions) this.results[index] = asError(error) as R; // as map puts it
+      if (this.options.returnExceptions) this.results[index] = asError(task) as R; // as map puts it
       this.completed.push(Object.freeze({ index, item, error, at }));
     }
     this.changed();

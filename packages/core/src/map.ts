@@ -41,8 +41,13 @@ export interface PreparedMap {
  * not an `Error` (a string, `{ code }`), an Error with it as `cause` — so `r instanceof Error` finds every failure.
  * @internal
  */
-export function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(`a task threw ${describe(value)}, not an Error`, { cause: value });
+export function asError(task: Task<unknown>): Error {
+  const value = task._outcome;
+  if (value instanceof Error) return value;
+  // Made once per task: a MapRun's snapshot and the array its start() resolves with hold the same one.
+  const extra = task.extra();
+  extra.wrapped ??= new Error(`a task threw ${describe(value)}, not an Error`, { cause: value });
+  return extra.wrapped;
 }
 
 /** When neither `maxConcurrency` nor `maxWorkers` bounds a stream, it still pulls at most this many ahead. */
@@ -350,7 +355,7 @@ class CollectRun extends MapRun {
   }
   protected settled(task: Task<unknown>): void {
     if (task._state === 'succeeded') this.results[task._tag] = task._outcome;
-    else if (this.p.returnExceptions) this.results[task._tag] = asError(task._outcome);
+    else if (this.p.returnExceptions) this.results[task._tag] = asError(task);
     else this.fail(task._outcome);
   }
   protected inFlight(): Iterable<AsyncFuture<unknown>> {
@@ -525,7 +530,7 @@ export class MapIterator extends MapRun implements AsyncIterableIterator<unknown
       this.consumed++;
       const w = this.waiting.shift();
       if (task._state === 'succeeded' || this.p.returnExceptions) {
-        w?.resolve({ done: false, value: task._state === 'succeeded' ? task._outcome : asError(task._outcome) });
+        w?.resolve({ done: false, value: task._state === 'succeeded' ? task._outcome : asError(task) });
         this.pump();
       } else {
         this.end();

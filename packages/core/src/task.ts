@@ -43,6 +43,8 @@ export interface TaskExtra {
   retryTimer: TimerHandle | undefined;
   /** the item's index in a map */
   index: number;
+  /** a failed map item's thrown non-Error, wrapped once for `returnExceptions` (see asError) */
+  wrapped: Error | undefined;
 }
 
 /**
@@ -200,7 +202,13 @@ export class Task<T> extends AsyncFuture<T> {
   extra(): TaskExtra {
     let extra = this._more;
     if (typeof extra === 'number') {
-      extra = this._more = { permit: false, waiter: undefined, retryTimer: undefined, index: extra };
+      extra = this._more = {
+        permit: false,
+        waiter: undefined,
+        retryTimer: undefined,
+        index: extra,
+        wrapped: undefined,
+      };
     }
     return extra;
   }

@@ -18,10 +18,11 @@ describe('MapRun', () => {
       [0, 1],
       { returnExceptions: true },
     );
-    await run.start();
+    const resolved = await run.start();
     const { results, errors } = run.getSnapshot();
     expect(results[0]).toBe(0);
     expect(results[1]).toBeInstanceOf(Error);
+    expect(resolved[1]).toBe(results[1]); // one Error for the failure, wherever it shows
     expect((results[1] as Error).cause).toBe('bad input');
     expect(errors[1]).toBe('bad input');
   });
