@@ -169,11 +169,19 @@ export class MapRun<I, R, const O extends MapOptions = { returnExceptions?: fals
     this.status = 'running';
     this.startedAt = now();
     this.unsubscribe = this.executor.subscribe(this.changed);
-    const promise = mapAll(p) as Promise<MapRunResult<R, O>[]>;
-    promise.then(
-      () => this.finish('success', undefined),
-      (error: unknown) => this.finish(error instanceof CancelledError ? 'cancelled' : 'error', error),
+    // Settles after finish() has queued its notification: a subscriber removed once `start()` settles has
+    // seen the run's end. Handled here too, so a failure nobody awaits is no unhandled rejection.
+    const promise = (mapAll(p) as Promise<MapRunResult<R, O>[]>).then(
+      (results) => {
+        this.finish('success', undefined);
+        return results;
+      },
+      (error: unknown) => {
+        this.finish(error instanceof CancelledError ? 'cancelled' : 'error', error);
+        throw error;
+      },
     );
+    promise.then(undefined, () => {});
     this.promise = promise;
     this.changed();
     return promise;

@@ -27,6 +27,25 @@ describe('MapRun', () => {
     expect(errors[1]).toBe('bad input');
   });
 
+  // (a review's repro: finish() ran in a then() of the promise start() returned, after the caller's continuation)
+  it('MapRun: a subscriber unsubscribed after `await run.start()` has seen the run end (status success)', async () => {
+    const executor = new AsyncExecutor({ maxWorkers: 2 });
+    const run = new MapRun(
+      executor,
+      async (ms: number) => {
+        await sleep(ms);
+        return ms;
+      },
+      [10, 20, 30],
+    );
+    const statuses: string[] = [];
+    const off = run.subscribe(() => statuses.push(`${run.getSnapshot().status} ${run.getSnapshot().progress.done}`));
+    const started = run.start().finally(off);
+    await vi.advanceTimersByTimeAsync(200);
+    await started;
+    expect(statuses.at(-1)).toBe('success 3');
+  });
+
   it('fills results[i] as item i finishes, keeps completion order, and counts progress', async () => {
     const executor = new AsyncExecutor({ maxWorkers: 2 });
     const run = new MapRun(
