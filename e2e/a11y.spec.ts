@@ -38,7 +38,10 @@ test('every view can be driven and read by role, name and label alone', async ({
     const status = page.getByRole('status');
     await expect(status).toHaveCount(1);
     await expect(status).toHaveAccessibleName('state');
-    const lanes = page.getByRole('list', { name: /^worker lanes/i }).getByRole('listitem');
+    const items = page.getByRole('list', { name: /^worker lanes/i }).getByRole('listitem');
+    await expect(items).toHaveCount(4); // the queue lane and the 3 workers'
+    await expect(items.first()).toHaveAccessibleName(/^Queue: \d+ waiting; \d+ left it$/);
+    const lanes = items.filter({ hasText: /^W\d/ });
     await expect(lanes).toHaveCount(3);
     await expect(lanes.filter({ has: page.getByRole('img', { name: /: running$/ }) }).first()).toHaveAccessibleName(
       /^Worker \d+: running task \d+, attempt 1; \d+ succeeded, 0 retrying, \d+ failed, 0 cancelled$/,

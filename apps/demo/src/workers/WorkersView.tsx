@@ -270,9 +270,8 @@ export function WorkersView() {
           </dl>
           <Legend />
           <p className="note" data-testid="no-bar-note">
-            Each task waits in the queue lane (<strong>Q</strong>, one thin bar per task, <strong>queued</strong>) until
-            it takes a worker; a task cancelled there ends its bar <strong>cancelled</strong>. On a worker's lane, a{' '}
-            <strong>queued</strong> bar is a task holding that worker while it waits for a rate-limit token.
+            <strong>Q</strong>: each task's wait in the queue, a thin bar per task. On a worker's lane, a{' '}
+            <strong>queued</strong> bar is a task holding it for a rate-limit token.
           </p>
           {/* A list of lanes (role="listitem", added by Timeline); not a <ul>: it also holds the time ruler (aria-hidden). */}
           {/* biome-ignore lint/a11y/useSemanticElements: its children are Timeline's divs, not <li>s */}
