@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { counter, setSlider, showPanelToggle, startFetchRun, stats } from './helpers';
 
@@ -208,7 +209,8 @@ test('hiding the panel with no run under way does not claim requests were aborte
   expect((await stats(page)).aborted).toBe(0);
 });
 
-test('cancelling the run aborts its requests', async ({ page }) => {
+/** A run of 100 requests that take up to 3 s each, 4 at a time, with some in flight. */
+async function startSlowRun(page: Page): Promise<void> {
   await startFetchRun(page, 1, {
     requests: 100,
     workers: 4,
@@ -218,6 +220,10 @@ test('cancelling the run aborts its requests', async ({ page }) => {
     maxDelay: 3000,
   });
   await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+}
+
+test('cancelling the run aborts its requests', async ({ page }) => {
+  await startSlowRun(page);
   await page.getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(page.getByTestId('fetch-status')).toContainText('cancelled');
   await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBe(0);
@@ -240,15 +246,7 @@ test('cancelling the run aborts its requests', async ({ page }) => {
 test('Enter on a control that acts live (the workers slider, the panel toggle) leaves the run going', async ({
   page,
 }) => {
-  await startFetchRun(page, 1, {
-    requests: 100,
-    workers: 4,
-    clientRate: 0,
-    serverRate: 200,
-    failure: 0,
-    maxDelay: 3000,
-  });
-  await expect.poll(async () => (await stats(page)).inFlight, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+  await startSlowRun(page);
   let resets = 0;
   page.on('request', (request) => {
     if (request.url().endsWith('/api/reset')) resets++;
