@@ -118,7 +118,7 @@ abstract class MapRun {
   protected closed = false;
   /** no more items are pulled (a failure will end the run) */
   protected halted = false;
-  /** a run the consumer drives (mapIter) pulls and starts nothing after `shutdown()` */
+  /** a run the consumer drives (mapIter) starts nothing after `shutdown()` (see stoppedByShutdown) */
   protected stopsAtShutdown = false;
   private pulling = false;
   /** a pump is on the stack: a task settling synchronously inside it must not pump again (unbounded recursion on sync tasks) */
